@@ -1,0 +1,7 @@
+/** Annotation on every entity of an environment: the environment's name. */
+export const BPA_ENVIRONMENT_ANNOTATION = 'bpa.cisco.com/environment';
+/** Annotation on resources and components: which part of BPA or AWS they are. */
+export const BPA_ROLE_ANNOTATION = 'bpa.cisco.com/role';
+/** Annotation on the environment System: AWS region and account. */
+export const BPA_AWS_REGION_ANNOTATION = 'bpa.cisco.com/aws-region';
+export const BPA_AWS_ACCOUNT_ANNOTATION = 'bpa.cisco.com/aws-account';

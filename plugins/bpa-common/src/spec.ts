@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import {
+  DEFAULT_SUPPORTED_VERSIONS,
+  SupportedVersions,
+} from './supportedVersions';
+
+/** The reference deployment's per-node data directories (DESIGN.md; the guide's spelling). */
+export const REFERENCE_NODE_DIRECTORIES: Record<string, string[]> = {
+  'node-1': ['zookeeper1', 'zookeeper4', 'zookeeper5', 'kafka1'],
+  'node-2': ['zookeeper2', 'zookeeper4', 'zookeeper5', 'kafka2'],
+  'node-3': ['zookeeper3', 'zookeeper4', 'zookeeper5', 'kafka3'],
+  'node-4': ['elk', 'metrices/prometheus', 'metrices/grafana'],
+};
+
+/** BPA 4.0.3 images mirrored into ECR (one repository each). */
+export const REFERENCE_IMAGES = [
+  { name: 'sase-service', tag: '4.0.3-522' },
+];
+
+const nodeRole = (name: string) => ({
+  name,
+  instanceType: 'm5.4xlarge',
+  dataVolumeGiB: 2000,
+  labels: { name },
+  dataDirectories: REFERENCE_NODE_DIRECTORIES[name],
+});
+
+const nodeRoleSchema = z.object({
+  name: z.string().describe('Node role name, e.g. node-1'),
+  instanceType: z.string().describe('EC2 instance type, e.g. m5.4xlarge'),
+  dataVolumeGiB: z
+    .number()
+    .int()
+    .describe('Size of the EBS data volume mounted at the data mount path'),
+  labels: z
+    .record(z.string(), z.string())
+    .describe('Kubernetes node labels; BPA schedules on `name`'),
+  dataDirectories: z
+    .array(z.string())
+    .describe('Directories created under the data root on this node'),
+});
+
+const databaseUserSchema = z.object({
+  database: z.string(),
+  user: z.string(),
+});
+
+export const environmentSpecBaseSchema = z.object({
+  name: z
+    .string({ required_error: 'is required' })
+    .describe('Environment name; prefixes every AWS and Atlas resource'),
+  owner: z
+    .string({ required_error: 'is required' })
+    .describe('Owning group or user (entity reference)'),
+  description: z.string().default('BPA environment on Amazon EKS'),
+  aws: z.object({
+    accountId: z.string({ required_error: 'is required' }),
+    region: z.string().default('us-east-1'),
+    availabilityZones: z.array(z.string()).optional(),
+  }),
+  network: z
+    .object({
+      vpcCidr: z.string().default('10.0.0.0/16'),
+      podCidr: z.string().default('100.64.0.0/16'),
+      serviceCidr: z.string().default('172.20.0.0/16'),
+      adminCidr: z.string({ required_error: 'is required' }),
+      bastion: z.boolean().default(true),
+    })
+    .describe('Network layout'),
+  cluster: z
+    .object({
+      kubernetesVersion: z.string().default('1.33'),
+      dataMountPath: z.string().default('/opt'),
+      dataRoot: z.string().default('/opt/bpa/data'),
+      maxMapCount: z.number().int().default(262144),
+      nodes: z
+        .array(nodeRoleSchema)
+        .default(['node-1', 'node-2', 'node-3', 'node-4'].map(nodeRole)),
+    })
+    .default({}),
+  rds: z
+    .object({
+      instanceClass: z.string().default('db.m5d.2xlarge'),
+      engineVersion: z.string().default('16.8'),
+      allocatedStorageGiB: z.number().int().default(200),
+      multiAz: z.boolean().default(false),
+      root: databaseUserSchema.default({ database: 'admin', user: 'admin' }),
+      auth: databaseUserSchema.default({ database: 'kong', user: 'kong' }),
+      workflow: databaseUserSchema.default({
+        database: 'process-engine',
+        user: 'camunda',
+      }),
+    })
+    .default({}),
+  atlas: z
+    .object({
+      projectId: z.string({ required_error: 'is required' }),
+      tier: z.string().default('M30'),
+      mongoDBVersion: z.string().default('8.0'),
+      diskSizeGB: z.number().int().default(40),
+      databaseUser: z.string().default('bpa'),
+      terminateOnTeardown: z.boolean().default(false),
+    })
+    .describe('MongoDB Atlas dedicated cluster'),
+  ecr: z
+    .object({
+      repositoryPrefix: z.string().default('bpa'),
+      sourceRegistry: z
+        .string()
+        .optional()
+        .describe('Registry the BPA images are copied from, if any'),
+      images: z
+        .array(z.object({ name: z.string(), tag: z.string() }))
+        .default(REFERENCE_IMAGES),
+    })
+    .default({}),
+  bpa: z
+    .object({
+      version: z.string().default('4.0.3-6'),
+      chart: z
+        .string()
+        .optional()
+        .describe(
+          'Chart reference (oci://, https:// archive or a workspace path); defaults to the chart in the environment ECR',
+        ),
+      namespace: z.string().default('bpa-ns'),
+      releaseName: z.string().default('bpa-rel'),
+      values: z.record(z.string(), z.unknown()).default({}),
+    })
+    .default({}),
+  ingress: z
+    .object({
+      hostname: z.string().optional(),
+      certificate: z
+        .enum(['self-signed', 'provided'])
+        .default('self-signed')
+        .describe(
+          'self-signed: generated at apply time and flagged; provided: read from the secret given at apply time',
+        ),
+    })
+    .default({}),
+  tags: z.record(z.string(), z.string()).default({}),
+});
+
+/** The environment request, every default filled in. */
+export type EnvironmentSpec = z.output<typeof environmentSpecBaseSchema> & {
+  aws: { availabilityZones: string[] };
+};
+/** What a caller may send: everything with a default is optional. */
+export type EnvironmentSpecInput = z.input<typeof environmentSpecBaseSchema>;
+
+export type { SupportedVersions };
+export { DEFAULT_SUPPORTED_VERSIONS };

