@@ -9,3 +9,4 @@ export * from './validate';
 export * from './plan';
 export * from './naming';
 export * from './annotations';
+export * from './reference';
