@@ -1,0 +1,38 @@
+// Sums Jest's and Playwright's JSON reports into the plain closing line
+// "N passed, N failed"; steps without a report (tsc, install) count as one
+// failure each. Exits non-zero on any failure.
+const fs = require('fs');
+const path = require('path');
+
+const [outDir, ...failedSteps] = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+
+function read(file) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(outDir, file), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+const jest = read('jest.json');
+if (jest) {
+  passed += jest.numPassedTests;
+  failed += jest.numFailedTests + (jest.numRuntimeErrorTestSuites || 0);
+}
+const e2e = read('playwright.json');
+if (e2e) {
+  passed += e2e.stats.expected + (e2e.stats.flaky || 0);
+  failed += e2e.stats.unexpected;
+}
+for (const step of failedSteps) {
+  const reported =
+    (step === 'jest' && jest) || (step === 'e2e' && e2e && e2e.stats.unexpected);
+  if (!reported) {
+    console.log(`step failed: ${step}`);
+    failed += 1;
+  }
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);

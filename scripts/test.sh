@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Command 2 of the README: install everything and run every test — type
+# check, unit and integration tests (real PostgreSQL), the browser test
+# against the running portal (Debian Chromium) — then print one line
+# "N passed, N failed".
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+set +e
+cd "$BPA_ROOT"
+OUT="$BPA_ROOT/.ci-out"
+rm -rf "$OUT" && mkdir -p "$OUT"
+failed_steps=()
+
+step() { echo; echo "==> $*"; }
+
+step "install (Node 22, Yarn dependencies, PostgreSQL, Chromium)"
+if ! bash scripts/install.sh --system; then
+  echo "install failed"; echo "0 passed, 1 failed"; exit 1
+fi
+
+step "type check"
+if ! yarn tsc; then failed_steps+=(tsc); fi
+
+step "unit and integration tests"
+CI=true yarn backstage-cli repo test --ci --json --outputFile="$OUT/jest.json" 2>&1 | tee "$OUT/jest.log" | grep -E '^(PASS|FAIL)|●|Tests:' 
+[ "${PIPESTATUS[0]}" = 0 ] || failed_steps+=(jest)
+
+step "browser test (portal + Playwright + Chromium)"
+bash scripts/e2e.sh "$OUT"
+[ $? = 0 ] || failed_steps+=(e2e)
+
+step "benchmark"
+yarn --silent node scripts/bench-plan.js || failed_steps+=(bench)
+
+node scripts/count-results.js "$OUT" "${failed_steps[@]}"
