@@ -5,3 +5,5 @@ export const BPA_ROLE_ANNOTATION = 'bpa.cisco.com/role';
 /** Annotation on the environment System: AWS region and account. */
 export const BPA_AWS_REGION_ANNOTATION = 'bpa.cisco.com/aws-region';
 export const BPA_AWS_ACCOUNT_ANNOTATION = 'bpa.cisco.com/aws-account';
+/** Annotation on the environment System: `planned` until the apply has run, then `applied`. */
+export const BPA_STATE_ANNOTATION = 'bpa.cisco.com/state';

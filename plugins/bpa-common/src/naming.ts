@@ -1,9 +1,12 @@
 import type { EnvironmentSpec } from './spec';
 import type { StackKind } from './plan';
 
-/** Names derived from the environment name: one place, so plan, apply and catalog agree. */
-export function resourceNames(spec: Pick<EnvironmentSpec, 'name'>) {
+/** Names derived from the environment: one place, so plan, apply and catalog agree. */
+export function resourceNames(
+  spec: Pick<EnvironmentSpec, 'name' | 'aws' | 'ecr' | 'bpa'>,
+) {
   const n = spec.name;
+  const ecrRegistry = `${spec.aws.accountId}.dkr.ecr.${spec.aws.region}.amazonaws.com`;
   return {
     stack: (kind: StackKind) => `${n}-${kind}`,
     eksCluster: `${n}-eks`,
@@ -14,5 +17,13 @@ export function resourceNames(spec: Pick<EnvironmentSpec, 'name'>) {
     loadBalancer: `${n}-alb`,
     /** Secrets Manager names holding generated passwords. */
     secret: (purpose: string) => `bpa/${n}/${purpose}`,
+    /** The environment's ECR registry host. */
+    ecrRegistry,
+    /** ECR repository name of one image. */
+    ecrRepository: (image: string) => `${spec.ecr.repositoryPrefix}/${image}`,
+    /** Where the BPA chart comes from: the request's reference, else the chart repository in the environment's ECR. */
+    chart:
+      spec.bpa.chart ??
+      `oci://${ecrRegistry}/${spec.ecr.repositoryPrefix}/bpa-chart`,
   };
 }

@@ -13,9 +13,7 @@ export const REFERENCE_NODE_DIRECTORIES: Record<string, string[]> = {
 };
 
 /** BPA 4.0.3 images mirrored into ECR (one repository each). */
-export const REFERENCE_IMAGES = [
-  { name: 'sase-service', tag: '4.0.3-522' },
-];
+export const REFERENCE_IMAGES = [{ name: 'sase-service', tag: '4.0.3-522' }];
 
 const nodeRole = (name: string) => ({
   name,
@@ -34,9 +32,13 @@ const nodeRoleSchema = z.object({
     .describe('Size of the EBS data volume mounted at the data mount path'),
   labels: z
     .record(z.string(), z.string())
-    .describe('Kubernetes node labels; BPA schedules on `name`'),
+    .default({})
+    .describe(
+      'Kubernetes node labels; BPA schedules on `name`, which defaults to the role name',
+    ),
   dataDirectories: z
     .array(z.string())
+    .default([])
     .describe('Directories created under the data root on this node'),
 });
 
@@ -60,16 +62,33 @@ export const environmentSpecBaseSchema = z.object({
   }),
   network: z
     .object({
-      vpcCidr: z.string().default('10.0.0.0/16'),
-      podCidr: z.string().default('100.64.0.0/16'),
-      serviceCidr: z.string().default('172.20.0.0/16'),
-      adminCidr: z.string({ required_error: 'is required' }),
+      vpcCidr: z
+        .string()
+        .default('10.0.0.0/16')
+        .describe('Private IPv4 range of the VPC, /16 to /20'),
+      podCidr: z
+        .string()
+        .default('100.64.0.0/16')
+        .describe(
+          'Secondary VPC CIDR the pods get addresses from, /16 to /20, in 100.64.0.0/10 or the VPC CIDR private range',
+        ),
+      serviceCidr: z
+        .string()
+        .default('172.20.0.0/16')
+        .describe(
+          'Kubernetes service range: private, /12 to /24, not overlapping the VPC; avoid 172.17.0.0/16 (Docker bridge)',
+        ),
+      adminCidr: z
+        .string({ required_error: 'is required' })
+        .describe(
+          'Where administrators connect from (bastion SSH, load balancer); 0.0.0.0/0 is refused',
+        ),
       bastion: z.boolean().default(true),
     })
     .describe('Network layout'),
   cluster: z
     .object({
-      kubernetesVersion: z.string().default('1.33'),
+      kubernetesVersion: z.string().default('1.35'),
       dataMountPath: z.string().default('/opt'),
       dataRoot: z.string().default('/opt/bpa/data'),
       maxMapCount: z.number().int().default(262144),
@@ -81,9 +100,15 @@ export const environmentSpecBaseSchema = z.object({
   rds: z
     .object({
       instanceClass: z.string().default('db.m5d.2xlarge'),
-      engineVersion: z.string().default('16.8'),
+      engineVersion: z.string().default('16.11'),
       allocatedStorageGiB: z.number().int().default(200),
       multiAz: z.boolean().default(false),
+      masterUsername: z
+        .string()
+        .default('bpa_master')
+        .describe(
+          "RDS master user (the instance's MasterUsername) that creates the BPA databases and users; RDS for PostgreSQL refuses `admin` here, so the guide's root user `admin` is created by the bootstrap SQL instead",
+        ),
       root: databaseUserSchema.default({ database: 'admin', user: 'admin' }),
       auth: databaseUserSchema.default({ database: 'kong', user: 'kong' }),
       workflow: databaseUserSchema.default({

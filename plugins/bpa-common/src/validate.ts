@@ -4,6 +4,19 @@ import {
   DEFAULT_SUPPORTED_VERSIONS,
   SupportedVersions,
 } from './supportedVersions';
+import {
+  checkAtlas,
+  checkAws,
+  checkBpaRelease,
+  checkCluster,
+  checkEnvironmentName,
+  checkIngress,
+  checkNetwork,
+  checkOwner,
+  checkRds,
+  checkRegistry,
+  checkTags,
+} from './specChecks';
 
 /** One problem with a request, located by its dotted field path. */
 export interface SpecIssue {
@@ -34,7 +47,21 @@ export type ValidationResult =
   | { success: true; spec: EnvironmentSpec }
   | { success: false; issues: SpecIssue[] };
 
-/** Fills in the defaults that depend on other fields. */
+/** A form leaves optional text fields empty; empty means not given. */
+function withoutEmpty<T extends object>(section: T, field: keyof T): T {
+  if (section[field] !== '') {
+    return section;
+  }
+  const rest = { ...section };
+  delete rest[field];
+  return rest;
+}
+
+/**
+ * Fills in the defaults that depend on other fields: the three zones of the
+ * region (also when the form sends an empty list), and each node role's `name` label (the role name), which BPA
+ * schedules on.
+ */
 function withDerivedDefaults(
   spec: z.output<typeof environmentSpecBaseSchema>,
 ): EnvironmentSpec {
@@ -43,12 +70,24 @@ function withDerivedDefaults(
     ...spec,
     aws: {
       ...spec.aws,
-      availabilityZones: spec.aws.availabilityZones ?? [
+      availabilityZones: spec.aws.availabilityZones?.length
+        ? spec.aws.availabilityZones
+        : [
         `${region}a`,
         `${region}b`,
         `${region}c`,
       ],
     },
+    cluster: {
+      ...spec.cluster,
+      nodes: spec.cluster.nodes.map(role => ({
+        ...role,
+        labels: { name: role.name, ...role.labels },
+      })),
+    },
+    ecr: withoutEmpty(spec.ecr, 'sourceRegistry'),
+    bpa: withoutEmpty(spec.bpa, 'chart'),
+    ingress: withoutEmpty(spec.ingress, 'hostname'),
   };
 }
 
@@ -85,10 +124,26 @@ export function parseEnvironmentSpec(
   return result.spec;
 }
 
-/** Rules zod's shapes cannot express: names, CIDRs, sizes, versions, cross-field checks. */
+/**
+ * Rules zod's shapes cannot express: names, CIDRs, sizes, versions,
+ * cross-field checks. Every rule runs, so a request learns all its problems
+ * at once.
+ */
 function checkSpec(
-  _spec: EnvironmentSpec,
-  _supported: SupportedVersions,
+  spec: EnvironmentSpec,
+  supported: SupportedVersions,
 ): SpecIssue[] {
-  return [];
+  return [
+    ...checkEnvironmentName(spec.name),
+    ...checkOwner(spec.owner),
+    ...checkAws(spec.aws),
+    ...checkNetwork(spec.network),
+    ...checkCluster(spec.cluster, supported),
+    ...checkRds(spec.rds, supported),
+    ...checkAtlas(spec.atlas, supported),
+    ...checkRegistry(spec.ecr),
+    ...checkBpaRelease(spec.bpa),
+    ...checkIngress(spec.ingress),
+    ...checkTags(spec.tags),
+  ];
 }
