@@ -1,0 +1,303 @@
+import {
+  EnvironmentSpec,
+  resourceNames,
+} from '@internal/backstage-plugin-bpa-common';
+import {
+  CfnOutput,
+  CfnResource,
+  CfnTemplate,
+  assumableBy,
+  base64,
+  cfnTags,
+  environmentTags,
+  getAtt,
+  importList,
+  importValue,
+  logicalId,
+  managedPolicyArn,
+  nameTag,
+  ref,
+  select,
+  sub,
+} from './common';
+import { nodeEcrPullPolicy } from './iam';
+import { NETWORK_EXPORTS } from './network';
+import { DATA_VOLUME_DEVICE, nodeUserData } from './userData';
+
+type NodeRole = EnvironmentSpec['cluster']['nodes'][number];
+
+/** EKS-optimized Amazon Linux 2023; EKS picks the AMI matching the cluster version. */
+export const NODE_AMI_TYPE = 'AL2023_x86_64_STANDARD';
+
+/** Root volume of each node: container images of BPA are large. */
+const ROOT_VOLUME_GIB = 100;
+
+/**
+ * VPC CNI custom networking: pods get addresses from the pod subnets, chosen
+ * by the node's zone. The ENIConfig objects (one per zone, named after the
+ * zone, with that zone's pod subnet and the node and cluster security groups)
+ * are created in the cluster by the bootstrap step, as CloudFormation cannot
+ * create Kubernetes objects.
+ */
+export const VPC_CNI_CONFIGURATION = {
+  env: {
+    AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true',
+    ENI_CONFIG_LABEL_DEF: 'topology.kubernetes.io/zone',
+  },
+};
+
+const nodeResourceId = (role: NodeRole, kind: string) =>
+  logicalId(role.name, kind);
+
+function sortedLabels(labels: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.keys(labels)
+      .sort()
+      .map(k => [k, labels[k]]),
+  );
+}
+
+function launchTemplate(spec: EnvironmentSpec, role: NodeRole): CfnResource {
+  const instanceName = nameTag(spec, role.name);
+  return {
+    Type: 'AWS::EC2::LaunchTemplate',
+    Properties: {
+      LaunchTemplateName: `${spec.name}-${role.name}`,
+      LaunchTemplateData: {
+        BlockDeviceMappings: [
+          {
+            DeviceName: '/dev/xvda',
+            Ebs: {
+              VolumeSize: ROOT_VOLUME_GIB,
+              VolumeType: 'gp3',
+              Encrypted: true,
+              DeleteOnTermination: true,
+            },
+          },
+          {
+            // Node-local data (ZooKeeper, Kafka, Elasticsearch, Prometheus) lives as long as the node, as in the guide.
+            DeviceName: DATA_VOLUME_DEVICE,
+            Ebs: {
+              VolumeSize: role.dataVolumeGiB,
+              VolumeType: 'gp3',
+              Encrypted: true,
+              DeleteOnTermination: true,
+            },
+          },
+        ],
+        MetadataOptions: {
+          HttpEndpoint: 'enabled',
+          HttpTokens: 'required',
+          // One hop: pods (which are not on the host network) cannot borrow the node role's credentials.
+          HttpPutResponseHopLimit: 1,
+        },
+        // With security groups in the launch template EKS no longer adds the cluster security group itself.
+        SecurityGroupIds: [
+          importValue(spec, 'network', NETWORK_EXPORTS.nodeSecurityGroupId),
+          getAtt('Cluster', 'ClusterSecurityGroupId'),
+        ],
+        UserData: base64(nodeUserData(spec, role)),
+        TagSpecifications: ['instance', 'volume'].map(ResourceType => ({
+          ResourceType,
+          Tags: cfnTags(spec, instanceName),
+        })),
+      },
+      TagSpecifications: [
+        { ResourceType: 'launch-template', Tags: cfnTags(spec) },
+      ],
+    },
+  };
+}
+
+/**
+ * One managed node group per node role, of exactly one node: BPA pins its
+ * stateful pods to `name=node-N` labels and node-local directories, so each
+ * role is one node in one subnet. Roles go round-robin over the zones.
+ */
+function nodeGroup(
+  spec: EnvironmentSpec,
+  role: NodeRole,
+  index: number,
+): CfnResource {
+  const zoneIndex = index % spec.aws.availabilityZones.length;
+  const template = nodeResourceId(role, 'LaunchTemplate');
+  return {
+    Type: 'AWS::EKS::Nodegroup',
+    // Nodes must start with the CNI already in custom networking mode.
+    DependsOn: ['VpcCniAddon'],
+    Properties: {
+      ClusterName: ref('Cluster'),
+      NodegroupName: role.name,
+      NodeRole: getAtt('NodeRole', 'Arn'),
+      AmiType: NODE_AMI_TYPE,
+      InstanceTypes: [role.instanceType],
+      Subnets: [
+        select(
+          zoneIndex,
+          importList(spec, 'network', NETWORK_EXPORTS.privateSubnetIds),
+        ),
+      ],
+      ScalingConfig: { MinSize: 1, MaxSize: 1, DesiredSize: 1 },
+      LaunchTemplate: {
+        Id: ref(template),
+        Version: getAtt(template, 'LatestVersionNumber'),
+      },
+      Labels: sortedLabels(role.labels),
+      Tags: environmentTags(spec),
+    },
+  };
+}
+
+function clusterResources(spec: EnvironmentSpec): Record<string, CfnResource> {
+  return {
+    ClusterRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: assumableBy('eks.amazonaws.com'),
+        ManagedPolicyArns: [managedPolicyArn('AmazonEKSClusterPolicy')],
+        Tags: cfnTags(spec),
+      },
+    },
+    Cluster: {
+      Type: 'AWS::EKS::Cluster',
+      Properties: {
+        Name: resourceNames(spec).eksCluster,
+        Version: spec.cluster.kubernetesVersion,
+        RoleArn: getAtt('ClusterRole', 'Arn'),
+        ResourcesVpcConfig: {
+          SubnetIds: importList(
+            spec,
+            'network',
+            NETWORK_EXPORTS.privateSubnetIds,
+          ),
+          // Nodes use the private endpoint; the public one (IAM-authenticated) serves the portal's apply steps.
+          EndpointPrivateAccess: true,
+          EndpointPublicAccess: true,
+        },
+        KubernetesNetworkConfig: {
+          IpFamily: 'ipv4',
+          ServiceIpv4Cidr: spec.network.serviceCidr,
+        },
+        AccessConfig: {
+          AuthenticationMode: 'API_AND_CONFIG_MAP',
+          // The portal gets its access through the explicit access entry below; a bootstrap entry for the same principal would collide with it.
+          BootstrapClusterCreatorAdminPermissions: false,
+        },
+        Logging: {
+          ClusterLogging: {
+            EnabledTypes: ['api', 'audit', 'authenticator'].map(Type => ({
+              Type,
+            })),
+          },
+        },
+        Tags: cfnTags(spec),
+      },
+    },
+    PortalAccessEntry: {
+      Type: 'AWS::EKS::AccessEntry',
+      Properties: {
+        ClusterName: ref('Cluster'),
+        PrincipalArn: ref('PortalPrincipalArn'),
+        Type: 'STANDARD',
+        AccessPolicies: [
+          {
+            PolicyArn: sub(
+              'arn:${AWS::Partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+            ),
+            AccessScope: { Type: 'cluster' },
+          },
+        ],
+        Tags: cfnTags(spec),
+      },
+    },
+    NodeRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: assumableBy('ec2.amazonaws.com'),
+        ManagedPolicyArns: [
+          managedPolicyArn('AmazonEKSWorkerNodePolicy'),
+          managedPolicyArn('AmazonEKS_CNI_Policy'),
+          managedPolicyArn('AmazonSSMManagedInstanceCore'),
+        ],
+        Policies: [
+          { PolicyName: 'ecr-pull', PolicyDocument: nodeEcrPullPolicy(spec) },
+        ],
+        Tags: cfnTags(spec),
+      },
+    },
+    VpcCniAddon: {
+      Type: 'AWS::EKS::Addon',
+      Properties: {
+        ClusterName: ref('Cluster'),
+        AddonName: 'vpc-cni',
+        // EKS installs a self-managed vpc-cni with the cluster; the add-on takes it over.
+        ResolveConflicts: 'OVERWRITE',
+        ConfigurationValues: JSON.stringify(VPC_CNI_CONFIGURATION),
+        Tags: cfnTags(spec),
+      },
+    },
+  };
+}
+
+function clusterOutputs(): Record<string, CfnOutput> {
+  return {
+    ClusterName: { Description: 'EKS cluster name', Value: ref('Cluster') },
+    ClusterArn: {
+      Description: 'EKS cluster ARN',
+      Value: getAtt('Cluster', 'Arn'),
+    },
+    ClusterEndpoint: {
+      Description: 'Kubernetes API server endpoint',
+      Value: getAtt('Cluster', 'Endpoint'),
+    },
+    ClusterSecurityGroupId: {
+      Description:
+        'Security group EKS created for the control plane and nodes (ENIConfig uses it too)',
+      Value: getAtt('Cluster', 'ClusterSecurityGroupId'),
+    },
+    NodeRoleArn: {
+      Description: 'IAM role of the worker nodes',
+      Value: getAtt('NodeRole', 'Arn'),
+    },
+    OidcIssuerUrl: {
+      Description:
+        'OIDC issuer of the cluster (for IAM roles for service accounts)',
+      Value: getAtt('Cluster', 'OpenIdConnectIssuerUrl'),
+    },
+  };
+}
+
+/**
+ * The cluster stack: EKS with API access entries, the VPC CNI in custom
+ * networking mode, and one single-node managed node group per node role with
+ * its launch template (data volume, node preparation, IMDSv2).
+ */
+export function clusterStackTemplate(spec: EnvironmentSpec): CfnTemplate {
+  const resources = clusterResources(spec);
+  spec.cluster.nodes.forEach((role, i) => {
+    const templateId = nodeResourceId(role, 'LaunchTemplate');
+    if (resources[templateId]) {
+      throw new Error(
+        `node role ${role.name} clashes with another role's CloudFormation resources; use names differing by more than punctuation`,
+      );
+    }
+    resources[templateId] = launchTemplate(spec, role);
+    resources[nodeResourceId(role, 'NodeGroup')] = nodeGroup(spec, role, i);
+  });
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `BPA environment ${spec.name}: EKS cluster, node groups, IAM roles, portal access entry`,
+    Parameters: {
+      PortalPrincipalArn: {
+        Type: 'String',
+        Description:
+          'IAM role or user ARN of the portal; gets cluster admin through an EKS access entry',
+        AllowedPattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$',
+        ConstraintDescription:
+          'an IAM role or user ARN (not an assumed-role session ARN)',
+      },
+    },
+    Resources: resources,
+    Outputs: clusterOutputs(),
+  };
+}
