@@ -10,3 +10,11 @@ export * from './plan';
 export * from './naming';
 export * from './annotations';
 export * from './reference';
+export * from './entities';
+export * from './cidr';
+export * from './awsRegions';
+export {
+  BPA_NODE_LABELS,
+  ENVIRONMENT_NAME_LENGTH,
+  MAX_USER_TAGS,
+} from './specChecks';

@@ -1,1 +1,7 @@
-export {};
+/**
+ * Backend library for BPA environments: the plan renderers and, as they land, the cloud clients.
+ *
+ * @packageDocumentation
+ */
+export { renderPlan } from './plan/renderPlan';
+export { renderSummary, estimateResourceCount } from './plan/summary';

@@ -1,1 +1,6 @@
-export {};
+/**
+ * Catalog cards and content for BPA environments and their components.
+ *
+ * @packageDocumentation
+ */
+export { bpaPlugin as default } from './plugin';

@@ -1,0 +1,53 @@
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
+import { BPA_ENVIRONMENT_ANNOTATION } from '@internal/backstage-plugin-bpa-common';
+
+// Entities registered for a BPA environment carry its annotation; predicates
+// (rather than functions) let app-config override the filters.
+const hasEnvironmentAnnotation = {
+  [`metadata.annotations.${BPA_ENVIRONMENT_ANNOTATION}`]: { $exists: true },
+};
+const isEnvironmentSystem = { kind: 'system', ...hasEnvironmentAnnotation };
+const isEnvironmentComponent = {
+  kind: 'component',
+  ...hasEnvironmentAnnotation,
+};
+
+/** `entity-card:bpa/environment`: region, account, resources and components of an environment. */
+export const environmentCard = EntityCardBlueprint.make({
+  name: 'environment',
+  params: {
+    filter: isEnvironmentSystem,
+    loader: () =>
+      import('./components/EnvironmentCard').then(m => <m.EnvironmentCard />),
+  },
+});
+
+/** `entity-content:bpa/components`: the "BPA components" tab of an environment. */
+export const environmentComponentsContent = EntityContentBlueprint.make({
+  name: 'components',
+  params: {
+    path: '/bpa',
+    title: 'BPA components',
+    filter: isEnvironmentSystem,
+    loader: () =>
+      import('./components/EnvironmentComponentsContent').then(m => (
+        <m.EnvironmentComponentsContent />
+      )),
+  },
+});
+
+/** `entity-card:bpa/component-environment`: on a BPA component, its environment and dependencies. */
+export const componentEnvironmentCard = EntityCardBlueprint.make({
+  name: 'component-environment',
+  params: {
+    type: 'info',
+    filter: isEnvironmentComponent,
+    loader: () =>
+      import('./components/ComponentEnvironmentCard').then(m => (
+        <m.ComponentEnvironmentCard />
+      )),
+  },
+});

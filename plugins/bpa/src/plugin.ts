@@ -1,0 +1,17 @@
+import { createFrontendPlugin } from '@backstage/frontend-plugin-api';
+import {
+  componentEnvironmentCard,
+  environmentCard,
+  environmentComponentsContent,
+} from './extensions';
+
+/** Catalog cards and content for BPA environments and their components. */
+export const bpaPlugin = createFrontendPlugin({
+  pluginId: 'bpa',
+  title: 'BPA',
+  extensions: [
+    environmentCard,
+    environmentComponentsContent,
+    componentEnvironmentCard,
+  ],
+});
