@@ -19,6 +19,8 @@ backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
+// BPA environments: plan (and apply) actions
+backend.add(import('@internal/backstage-plugin-scaffolder-backend-module-bpa'));
 
 // techdocs plugin
 backend.add(import('@backstage/plugin-techdocs-backend'));

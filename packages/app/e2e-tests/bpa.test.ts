@@ -1,0 +1,84 @@
+import { test, expect, Page } from '@playwright/test';
+import path from 'node:path';
+
+const screenshots = process.env.BPA_SCREENSHOTS ?? 'e2e-screenshots';
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+
+async function signInAsGuest(page: Page) {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await expect(
+    page.getByRole('navigation', { name: 'sidebar nav' }),
+  ).toBeVisible();
+}
+
+async function next(page: Page) {
+  await page.getByRole('button', { name: 'Next' }).click();
+}
+
+test('requests a BPA environment in plan mode and sees its plan', async ({
+  page,
+}) => {
+  const name = `e2e-${Date.now().toString(36)}`;
+  await signInAsGuest(page);
+
+  await page.goto('/create');
+  await expect(page.getByText('BPA environment on Amazon EKS')).toBeVisible();
+  await shot(page, '01-create');
+  await page
+    .getByRole('article')
+    .filter({ hasText: 'BPA environment on Amazon EKS' })
+    .getByRole('button', { name: 'Choose' })
+    .click();
+
+  // Environment
+  await page.getByLabel('Environment name').fill(name);
+  const owner = page.getByLabel('Owner');
+  await owner.click();
+  await owner.fill('platform');
+  await page.getByRole('option', { name: /platform-team/ }).click();
+  await next(page);
+
+  // Network
+  await page.getByLabel('AWS account id').fill('123456789012');
+  await page.getByLabel('Admin CIDR').fill('203.0.113.0/24');
+  await shot(page, '02-network');
+  await next(page);
+  // Cluster, Databases: the reference defaults
+  await next(page);
+  await next(page);
+  // Atlas
+  await page.getByLabel('Atlas project id').fill('5f1a2b3c4d5e6f7a8b9c0d1e');
+  await next(page);
+  // BPA release, Ingress: defaults
+  await next(page);
+  await next(page);
+  // Review: plan only (the default)
+  await expect(page.getByLabel(/Plan only/)).toBeChecked();
+  await page.getByRole('button', { name: 'Review' }).click();
+  await shot(page, '03-review');
+  await page.getByRole('button', { name: 'Create' }).click();
+
+  await expect(
+    page.getByText(`BPA environment \`${name}\` — plan`, { exact: false }),
+  ).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByText(/resources will be created or managed/)).toBeVisible();
+  await expect(page.getByText('db.m5d.2xlarge').first()).toBeVisible();
+  await shot(page, '04-plan-summary');
+  await expect(
+    page.getByRole('link', { name: 'Open the environment in the catalog' }),
+  ).toBeVisible();
+});
+
+test('shows the example environment with its BPA card and components', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/system/bpa-demo');
+  const card = page.getByText('BPA environment').first();
+  await expect(card).toBeVisible();
+  await expect(page.getByText('bpa-demo-eks').first()).toBeVisible();
+  await expect(page.getByText('bpa-demo-postgres').first()).toBeVisible();
+  await shot(page, '05-environment-card');
+});

@@ -1,0 +1,60 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+export const examples: TemplateExample[] = [
+  {
+    description:
+      'Plan the reference deployment: only the fields without a default are given.',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'plan',
+          action: 'bpa:environment:plan',
+          name: 'Plan the BPA environment',
+          input: {
+            spec: {
+              name: 'bpa-demo',
+              owner: 'group:default/platform-team',
+              aws: { accountId: '123456789012', region: 'us-east-1' },
+              network: { adminCidr: '203.0.113.0/24' },
+              atlas: { projectId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
+            },
+          },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      'Plan a smaller test environment in another region, written to a chosen directory.',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'plan',
+          action: 'bpa:environment:plan',
+          name: 'Plan the BPA test environment',
+          input: {
+            outputDir: 'plans/bpa-test',
+            spec: {
+              name: 'bpa-test',
+              owner: 'group:default/platform-team',
+              aws: {
+                accountId: '210987654321',
+                region: 'eu-west-1',
+                availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+              },
+              network: {
+                vpcCidr: '10.20.0.0/16',
+                adminCidr: '198.51.100.0/24',
+                bastion: false,
+              },
+              rds: { instanceClass: 'db.r5b.2xlarge' },
+              atlas: { projectId: '65a1b2c3d4e5f60718293a4b', tier: 'M40' },
+              tags: { 'cost-center': 'bpa-lab' },
+            },
+          },
+        },
+      ],
+    }),
+  },
+];

@@ -1,0 +1,129 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { JsonObject } from '@backstage/types';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { REFERENCE_SPEC_INPUT } from '@internal/backstage-plugin-bpa-common';
+import { createPlanEnvironmentAction } from './planEnvironment';
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter(e => e.isFile())
+    .map(e => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+
+const reference = REFERENCE_SPEC_INPUT as unknown as JsonObject;
+
+describe('bpa:environment:plan', () => {
+  let workspacePath: string;
+  beforeEach(async () => {
+    workspacePath = await fs.mkdtemp(path.join(os.tmpdir(), 'bpa-plan-'));
+  });
+  afterEach(async () => {
+    await fs.rm(workspacePath, { recursive: true, force: true });
+  });
+
+  const action = createPlanEnvironmentAction();
+
+  it('writes every artifact of the reference environment and outputs the summary', async () => {
+    const ctx = createMockActionContext({
+      workspacePath,
+      input: { spec: reference, mode: 'plan', outputDir: 'bpa-plan' },
+    });
+    await action.handler(ctx as any);
+
+    const files = await listFiles(path.join(workspacePath, 'bpa-plan'));
+    for (const expected of [
+      'cloudformation/network.yaml',
+      'cloudformation/cluster.yaml',
+      'cloudformation/data.yaml',
+      'cloudformation/registry.yaml',
+      'cloudformation/edge.yaml',
+      'iam/node-ecr-pull-policy.json',
+      'database/bootstrap.sql',
+      'bpa/env/environment.txt',
+      'helm/values.yaml',
+      'SUMMARY.md',
+    ]) {
+      expect(files).toContain(expected);
+    }
+    expect(files.some(f => f.startsWith('kubernetes/'))).toBe(true);
+    expect(files.some(f => /^nodes\/node-4\//.test(f))).toBe(true);
+
+    const outputs = Object.fromEntries(
+      (ctx.output as jest.Mock).mock.calls.map(([k, v]) => [k, v]),
+    );
+    expect(outputs.environment).toBe('bpa-demo');
+    expect(outputs.planDirectory).toBe('bpa-plan');
+    expect(outputs.summary).toContain('BPA environment `bpa-demo`');
+    expect(outputs.summary).toContain('db.m5d.2xlarge');
+    expect(outputs.summary).toContain('M30');
+    expect(outputs.resourceCount).toBeGreaterThan(50);
+    expect(outputs.artifacts.map((a: { path: string }) => a.path).sort()).toEqual(
+      files,
+    );
+    // What is previewed is what is applied: the summary file is the output.
+    expect(
+      await fs.readFile(path.join(workspacePath, 'bpa-plan/SUMMARY.md'), 'utf8'),
+    ).toBe(outputs.summary);
+  });
+
+  it('renders the same bytes for the same request', async () => {
+    const run = async (dir: string) => {
+      await action.handler(
+        createMockActionContext({
+          workspacePath,
+          input: { spec: reference, outputDir: dir },
+        }) as any,
+      );
+      const files = await listFiles(path.join(workspacePath, dir));
+      return Promise.all(
+        files.map(async f => [f, await fs.readFile(path.join(workspacePath, dir, f), 'utf8')]),
+      );
+    };
+    expect(await run('a')).toEqual(await run('b'));
+  });
+
+  it.each([
+    ['a world-open admin CIDR', { network: { adminCidr: '0.0.0.0/0' } }, 'network.adminCidr'],
+    ['an EKS version AWS no longer offers', { cluster: { kubernetesVersion: '1.27' } }, 'cluster.kubernetesVersion'],
+    ['a pod CIDR inside the VPC', { network: { adminCidr: '203.0.113.0/24', podCidr: '10.0.0.0/16' } }, 'network.podCidr'],
+    ['no owner', { owner: undefined }, 'owner'],
+    ['an uppercase name', { name: 'BPA-Prod' }, 'name'],
+  ])('refuses %s, naming the field, and writes nothing', async (_what, change, field) => {
+    const spec = {
+      ...REFERENCE_SPEC_INPUT,
+      ...change,
+      network: { ...REFERENCE_SPEC_INPUT.network, ...(change as any).network },
+    };
+    const ctx = createMockActionContext({
+      workspacePath,
+      input: { spec: spec as unknown as JsonObject },
+    });
+    await expect(action.handler(ctx as any)).rejects.toThrow(field);
+    expect(await listFiles(workspacePath)).toEqual([]);
+    expect(ctx.output).not.toHaveBeenCalled();
+  });
+
+  it('refuses "plan and apply" clearly until apply is available, and writes nothing', async () => {
+    const ctx = createMockActionContext({
+      workspacePath,
+      input: { spec: reference, mode: 'apply' },
+    });
+    await expect(action.handler(ctx as any)).rejects.toThrow(
+      /apply.*not available yet/,
+    );
+    expect(await listFiles(workspacePath)).toEqual([]);
+  });
+
+  it('keeps the plan inside the workspace', async () => {
+    const ctx = createMockActionContext({
+      workspacePath,
+      input: { spec: reference, outputDir: '../outside' },
+    });
+    await expect(action.handler(ctx as any)).rejects.toThrow(/outside/);
+  });
+});

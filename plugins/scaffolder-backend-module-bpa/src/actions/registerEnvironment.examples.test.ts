@@ -1,0 +1,35 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import yaml from 'yaml';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { createRegisterEnvironmentAction } from './registerEnvironment';
+import { examples } from './registerEnvironment.examples';
+
+describe('bpa:catalog:register examples', () => {
+  it.each(examples.map(e => [e.description, e.example]))(
+    '%s',
+    async (_description, example) => {
+      const workspacePath = await fs.mkdtemp(path.join(os.tmpdir(), 'bpa-ex-'));
+      const entitiesDirectory = await fs.mkdtemp(path.join(os.tmpdir(), 'bpa-ex-envs-'));
+      try {
+        const catalog = catalogServiceMock.mock();
+        const action = createRegisterEnvironmentAction({ catalog, entitiesDirectory });
+        const step = yaml.parse(example).steps[0];
+        expect(step.action).toBe(action.id);
+        const ctx = createMockActionContext({ workspacePath, input: step.input });
+        await action.handler(ctx as any);
+        expect(catalog.addLocation).toHaveBeenCalledWith(
+          expect.objectContaining({
+            target: path.join(entitiesDirectory, `${step.input.spec.name}.yaml`),
+          }),
+          expect.anything(),
+        );
+      } finally {
+        await fs.rm(workspacePath, { recursive: true, force: true });
+        await fs.rm(entitiesDirectory, { recursive: true, force: true });
+      }
+    },
+  );
+});

@@ -1,0 +1,28 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+export const examples: TemplateExample[] = [
+  {
+    description:
+      "Register a planned environment's System, Resources and BPA Components in the catalog.",
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'register',
+          action: 'bpa:catalog:register',
+          name: 'Register the environment in the catalog',
+          input: {
+            state: 'planned',
+            spec: {
+              name: 'bpa-demo',
+              owner: 'group:default/platform-team',
+              aws: { accountId: '123456789012', region: 'us-east-1' },
+              network: { adminCidr: '203.0.113.0/24' },
+              atlas: { projectId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
+            },
+          },
+        },
+      ],
+    }),
+  },
+];

@@ -1,0 +1,122 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  BPA_STATE_ANNOTATION,
+  SupportedVersions,
+  environmentEntities,
+} from '@internal/backstage-plugin-bpa-common';
+import { stringify } from 'yaml';
+import { examples } from './registerEnvironment.examples';
+import { parseSpecInput } from './util';
+
+export interface RegisterEnvironmentActionOptions {
+  catalog: CatalogService;
+  /** Absolute directory where the portal keeps the environments' entity files. */
+  entitiesDirectory: string;
+  supportedVersions?: SupportedVersions;
+}
+
+/** Marks the System with the environment's state; every other entity stays as rendered. */
+function withState(entities: Entity[], state: string): Entity[] {
+  return entities.map(e =>
+    e.kind === 'System'
+      ? {
+          ...e,
+          metadata: {
+            ...e.metadata,
+            annotations: {
+              ...e.metadata.annotations,
+              [BPA_STATE_ANNOTATION]: state,
+            },
+          },
+        }
+      : e,
+  );
+}
+
+/**
+ * `bpa:catalog:register` — writes the environment's catalog entities (System,
+ * Resources, BPA Components) and registers them with the catalog. Re-running
+ * refreshes the same location; nothing is duplicated.
+ */
+export function createRegisterEnvironmentAction(
+  options: RegisterEnvironmentActionOptions,
+) {
+  return createTemplateAction({
+    id: 'bpa:catalog:register',
+    description:
+      "Writes a BPA environment's catalog entities (System, Resources for EKS, RDS, Atlas, ECR, load balancer and network, Components for BPA's services) and registers them with the catalog.",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        spec: z =>
+          z
+            .record(z.string(), z.unknown())
+            .describe('The environment request, as given to bpa:environment:plan'),
+        state: z =>
+          z
+            .enum(['planned', 'applied'])
+            .default('planned')
+            .describe('What the System says about the environment'),
+        filePath: z =>
+          z
+            .string()
+            .default('catalog-info.yaml')
+            .describe('Workspace file the entities are also written to'),
+      },
+      output: {
+        entityRef: z =>
+          z.string().describe("Reference of the environment's System"),
+        entityRefs: z =>
+          z.array(z.string()).describe('References of every written entity'),
+        catalogInfoPath: z =>
+          z.string().describe('Workspace path of the entities file'),
+      },
+    },
+    async handler(ctx) {
+      const spec = parseSpecInput(ctx.input.spec, options.supportedVersions);
+      const entities = withState(
+        environmentEntities(spec),
+        ctx.input.state ?? 'planned',
+      );
+      const yaml = entities.map(e => stringify(e)).join('---\n');
+      const filePath = ctx.input.filePath ?? 'catalog-info.yaml';
+      const workspaceFile = resolveSafeChildPath(ctx.workspacePath, filePath);
+      await fs.mkdir(path.dirname(workspaceFile), { recursive: true });
+      await fs.writeFile(workspaceFile, yaml, 'utf8');
+
+      const refs = entities.map(e => stringifyEntityRef(e));
+      const systemRef = refs[entities.findIndex(e => e.kind === 'System')];
+      ctx.output('entityRef', systemRef);
+      ctx.output('entityRefs', refs);
+      ctx.output('catalogInfoPath', filePath);
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: ${entities.length} entities written to ${filePath}, not registered`,
+        );
+        return;
+      }
+
+      const target = path.join(options.entitiesDirectory, `${spec.name}.yaml`);
+      await ctx.checkpoint({
+        key: `bpa.catalog.register.${spec.name}`,
+        fn: async () => {
+          await fs.mkdir(options.entitiesDirectory, { recursive: true });
+          await fs.writeFile(target, yaml, 'utf8');
+          await options.catalog.addLocation(
+            { type: 'file', target, onConflict: 'refresh' },
+            { credentials: await ctx.getInitiatorCredentials() },
+          );
+        },
+      });
+      ctx.logger.info(
+        `Registered ${entities.length} entities of ${spec.name} (${systemRef}) from ${target}`,
+      );
+    },
+  });
+}
