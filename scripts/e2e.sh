@@ -30,4 +30,4 @@ wait_for http://localhost:3000 600 || exit 1
 echo "portal up in $((SECONDS - started)) s"
 
 cd packages/app
-PLAYWRIGHT_JSON_OUTPUT_NAME="$OUT/playwright.json" npx playwright test --config playwright.config.ts
+PLAYWRIGHT_JSON_OUTPUT_NAME="$OUT/playwright.json" yarn playwright test --config playwright.config.ts

@@ -9,7 +9,7 @@ async function signInAsGuest(page: Page) {
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
   await expect(
-    page.getByRole('navigation', { name: 'sidebar nav' }),
+    page.getByRole('link', { name: 'Create', exact: true }).first(),
   ).toBeVisible();
 }
 
@@ -34,7 +34,7 @@ test('requests a BPA environment in plan mode and sees its plan', async ({
 
   // Environment
   await page.getByLabel('Environment name').fill(name);
-  const owner = page.getByLabel('Owner');
+  const owner = page.getByRole('textbox', { name: 'Owner' });
   await owner.click();
   await owner.fill('platform');
   await page.getByRole('option', { name: /platform-team/ }).click();

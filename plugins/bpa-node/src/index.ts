@@ -5,3 +5,4 @@
  */
 export { renderPlan } from './plan/renderPlan';
 export { renderSummary, estimateResourceCount } from './plan/summary';
+export { environmentsDirectoryFromConfig } from './config/environmentsDirectory';

@@ -1,10 +1,9 @@
-import path from 'node:path';
 import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
-import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { environmentsDirectoryFromConfig } from '@internal/backstage-plugin-bpa-node';
 import { supportedVersionsFromConfig } from './config';
 import { createPlanEnvironmentAction } from './actions/planEnvironment';
 import { createRegisterEnvironmentAction } from './actions/registerEnvironment';
@@ -18,18 +17,13 @@ export const scaffolderModuleBpa = createBackendModule({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
-        catalog: catalogServiceRef,
       },
-      async init({ scaffolder, config, catalog }) {
+      async init({ scaffolder, config }) {
         const supportedVersions = supportedVersionsFromConfig(config);
-        const entitiesDirectory = path.resolve(
-          config.getOptionalString('bpa.catalog.entitiesDirectory') ??
-            '.bpa/environments',
-        );
+        const entitiesDirectory = environmentsDirectoryFromConfig(config);
         scaffolder.addActions(
           createPlanEnvironmentAction({ supportedVersions }),
           createRegisterEnvironmentAction({
-            catalog,
             entitiesDirectory,
             supportedVersions,
           }),

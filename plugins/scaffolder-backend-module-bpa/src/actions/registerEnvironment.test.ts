@@ -4,7 +4,6 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { JsonObject } from '@backstage/types';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   BPA_STATE_ANNOTATION,
   REFERENCE_SPEC_INPUT,
@@ -29,21 +28,17 @@ describe('bpa:catalog:register', () => {
   const outputsOf = (ctx: { output: unknown }) =>
     Object.fromEntries((ctx.output as jest.Mock).mock.calls);
 
-  it('writes the entities and registers them as one refreshable location', async () => {
-    const catalog = catalogServiceMock.mock();
-    const action = createRegisterEnvironmentAction({ catalog, entitiesDirectory });
+  it("writes the entities into the workspace and the catalog's environments directory", async () => {
+    const action = createRegisterEnvironmentAction({ entitiesDirectory });
     const ctx = createMockActionContext({
       workspacePath,
       input: { spec: reference, state: 'planned' },
     });
     await action.handler(ctx as any);
 
+    // One file per environment, nothing half-written left behind.
+    expect(await fs.readdir(entitiesDirectory)).toEqual(['bpa-demo.yaml']);
     const target = path.join(entitiesDirectory, 'bpa-demo.yaml');
-    expect(catalog.addLocation).toHaveBeenCalledTimes(1);
-    expect(catalog.addLocation).toHaveBeenCalledWith(
-      { type: 'file', target, onConflict: 'refresh' },
-      expect.objectContaining({ credentials: expect.anything() }),
-    );
     const registered = await fs.readFile(target, 'utf8');
     expect(
       await fs.readFile(path.join(workspacePath, 'catalog-info.yaml'), 'utf8'),
@@ -63,29 +58,41 @@ describe('bpa:catalog:register', () => {
     expect(outputs.entityRefs).toHaveLength(entities.length);
   });
 
+  it('replaces the same file when run again, with the new state', async () => {
+    const action = createRegisterEnvironmentAction({ entitiesDirectory });
+    for (const state of ['planned', 'applied']) {
+      await action.handler(
+        createMockActionContext({
+          workspacePath,
+          input: { spec: reference, state },
+        }) as any,
+      );
+    }
+    expect(await fs.readdir(entitiesDirectory)).toEqual(['bpa-demo.yaml']);
+    const text = await fs.readFile(path.join(entitiesDirectory, 'bpa-demo.yaml'), 'utf8');
+    expect(text).toContain(`${BPA_STATE_ANNOTATION}: applied`);
+    expect(text).not.toContain(`${BPA_STATE_ANNOTATION}: planned`);
+  });
+
   it('in a dry run writes the workspace file only', async () => {
-    const catalog = catalogServiceMock.mock();
-    const action = createRegisterEnvironmentAction({ catalog, entitiesDirectory });
+    const action = createRegisterEnvironmentAction({ entitiesDirectory });
     // The mock context drops isDryRun, so it is set afterwards.
     const ctx = {
       ...createMockActionContext({ workspacePath, input: { spec: reference } }),
       isDryRun: true,
     };
     await action.handler(ctx as any);
-    expect(catalog.addLocation).not.toHaveBeenCalled();
     expect(await fs.readdir(entitiesDirectory)).toEqual([]);
     expect(await fs.readdir(workspacePath)).toEqual(['catalog-info.yaml']);
   });
 
-  it('refuses a bad request before writing or registering anything', async () => {
-    const catalog = catalogServiceMock.mock();
-    const action = createRegisterEnvironmentAction({ catalog, entitiesDirectory });
+  it('refuses a bad request before writing anything', async () => {
+    const action = createRegisterEnvironmentAction({ entitiesDirectory });
     const ctx = createMockActionContext({
       workspacePath,
       input: { spec: { ...reference, aws: { accountId: '42' } } },
     });
     await expect(action.handler(ctx as any)).rejects.toThrow('aws.accountId');
-    expect(catalog.addLocation).not.toHaveBeenCalled();
     expect(await fs.readdir(workspacePath)).toEqual([]);
     expect(await fs.readdir(entitiesDirectory)).toEqual([]);
   });

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   BPA_STATE_ANNOTATION,
   SupportedVersions,
@@ -14,8 +13,10 @@ import { examples } from './registerEnvironment.examples';
 import { parseSpecInput } from './util';
 
 export interface RegisterEnvironmentActionOptions {
-  catalog: CatalogService;
-  /** Absolute directory where the portal keeps the environments' entity files. */
+  /**
+   * Absolute directory where the portal keeps the environments' entity
+   * files; the catalog's BPA environments provider reads it.
+   */
   entitiesDirectory: string;
   supportedVersions?: SupportedVersions;
 }
@@ -40,8 +41,9 @@ function withState(entities: Entity[], state: string): Entity[] {
 
 /**
  * `bpa:catalog:register` — writes the environment's catalog entities (System,
- * Resources, BPA Components) and registers them with the catalog. Re-running
- * refreshes the same location; nothing is duplicated.
+ * Resources, BPA Components) where the catalog's BPA environments provider
+ * picks them up. One file per environment: re-running replaces it, nothing is
+ * duplicated.
  */
 export function createRegisterEnvironmentAction(
   options: RegisterEnvironmentActionOptions,
@@ -49,7 +51,7 @@ export function createRegisterEnvironmentAction(
   return createTemplateAction({
     id: 'bpa:catalog:register',
     description:
-      "Writes a BPA environment's catalog entities (System, Resources for EKS, RDS, Atlas, ECR, load balancer and network, Components for BPA's services) and registers them with the catalog.",
+      "Writes a BPA environment's catalog entities (System, Resources for EKS, RDS, Atlas, ECR, load balancer and network, Components for BPA's services) and adds them to the catalog.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -107,15 +109,13 @@ export function createRegisterEnvironmentAction(
         key: `bpa.catalog.register.${spec.name}`,
         fn: async () => {
           await fs.mkdir(options.entitiesDirectory, { recursive: true });
-          await fs.writeFile(target, yaml, 'utf8');
-          await options.catalog.addLocation(
-            { type: 'file', target, onConflict: 'refresh' },
-            { credentials: await ctx.getInitiatorCredentials() },
-          );
+          // Written whole, then renamed: the provider never reads half a file.
+          await fs.writeFile(`${target}.tmp`, yaml, 'utf8');
+          await fs.rename(`${target}.tmp`, target);
         },
       });
       ctx.logger.info(
-        `Registered ${entities.length} entities of ${spec.name} (${systemRef}) from ${target}`,
+        `Added ${entities.length} entities of ${spec.name} (${systemRef}) to the catalog`,
       );
     },
   });
