@@ -61,14 +61,21 @@ test('requests a BPA environment in plan mode and sees its plan', async ({
   await page.getByRole('button', { name: 'Create' }).click();
 
   await expect(
-    page.getByText(`BPA environment \`${name}\` — plan`, { exact: false }),
+    page.getByRole('heading', { name: `BPA environment ${name} — plan` }),
   ).toBeVisible({ timeout: 120_000 });
   await expect(page.getByText(/resources will be created or managed/)).toBeVisible();
   await expect(page.getByText('db.m5d.2xlarge').first()).toBeVisible();
+  await expect(page.getByText(`${name}-network`).first()).toBeVisible();
   await shot(page, '04-plan-summary');
-  await expect(
-    page.getByRole('link', { name: 'Open the environment in the catalog' }),
-  ).toBeVisible();
+
+  // The planned environment is in the catalog, with its BPA card.
+  await page
+    .getByRole('link', { name: 'Open the environment in the catalog' })
+    .click();
+  await expect(page).toHaveURL(new RegExp(`/catalog/default/system/${name}`));
+  await expect(page.getByText(`${name}-eks`).first()).toBeVisible();
+  await expect(page.getByText('planned').first()).toBeVisible();
+  await shot(page, '05-planned-environment');
 });
 
 test('shows the example environment with its BPA card and components', async ({
@@ -80,5 +87,5 @@ test('shows the example environment with its BPA card and components', async ({
   await expect(card).toBeVisible();
   await expect(page.getByText('bpa-demo-eks').first()).toBeVisible();
   await expect(page.getByText('bpa-demo-postgres').first()).toBeVisible();
-  await shot(page, '05-environment-card');
+  await shot(page, '06-demo-environment-card');
 });
