@@ -45,7 +45,7 @@ const hundred = time(() => {
 console.log('BPA plan benchmark (reference environment)');
 console.log(`  validate only (baseline), median of ${WARM_RUNS}: ${ms(median(validate))}`);
 console.log(`  plan, cold (first call):              ${ms(coldPlan)}`);
-console.log(`  plan, warm, median of ${WARM_RUNS}:          ${ms(median(warm))}`);
+console.log(`  plan, warm, median of ${WARM_RUNS}:           ${ms(median(warm))}`);
 console.log(`  warm plan / validate-only baseline:   ${(median(warm) / median(validate)).toFixed(1)}x`);
 console.log(`  100 plans of distinct environments:   ${ms(hundred)} (${ms(hundred / 100)} each, ${artifacts} artifacts)`);
 console.log(`  100 plans / (100 x warm median):      ${(hundred / (100 * median(warm))).toFixed(2)}`);

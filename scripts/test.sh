@@ -30,6 +30,6 @@ bash scripts/e2e.sh "$OUT"
 [ $? = 0 ] || failed_steps+=(e2e)
 
 step "benchmark"
-yarn --silent node scripts/bench-plan.js || failed_steps+=(bench)
+yarn node scripts/bench-plan.js || failed_steps+=(bench)
 
 node scripts/count-results.js "$OUT" "${failed_steps[@]}"
