@@ -1,6 +1,8 @@
 // Sums Jest's and Playwright's JSON reports into the plain closing line
-// "N passed, N failed"; steps without a report (tsc, install) count as one
-// failure each. Exits non-zero on any failure.
+// "N passed, N failed"; script checks without a report (the production smoke
+// test, listed in PASSED_STEPS) count as one test each, and failed steps
+// without a report (tsc, install) as one failure each. Exits non-zero on any
+// failure.
 const fs = require('fs');
 const path = require('path');
 
@@ -26,6 +28,7 @@ if (e2e) {
   passed += e2e.stats.expected + (e2e.stats.flaky || 0);
   failed += e2e.stats.unexpected;
 }
+passed += (process.env.PASSED_STEPS || '').split(' ').filter(Boolean).length;
 for (const step of failedSteps) {
   const reported =
     (step === 'jest' && jest) || (step === 'e2e' && e2e && e2e.stats.unexpected);

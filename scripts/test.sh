@@ -10,6 +10,7 @@ cd "$BPA_ROOT"
 OUT="$BPA_ROOT/.ci-out"
 rm -rf "$OUT" && mkdir -p "$OUT"
 failed_steps=()
+passed_steps=()
 
 step() { echo; echo "==> $*"; }
 
@@ -29,7 +30,10 @@ step "browser test (portal + Playwright + Chromium)"
 bash scripts/e2e.sh "$OUT"
 [ $? = 0 ] || failed_steps+=(e2e)
 
+step "production configuration smoke test (backend on a real PostgreSQL)"
+if bash scripts/smoke-production.sh "$OUT"; then passed_steps+=(smoke); else failed_steps+=(smoke); fi
+
 step "benchmark"
 yarn node scripts/bench-plan.js || failed_steps+=(bench)
 
-node scripts/count-results.js "$OUT" "${failed_steps[@]}"
+PASSED_STEPS="${passed_steps[*]}" node scripts/count-results.js "$OUT" "${failed_steps[@]}"
