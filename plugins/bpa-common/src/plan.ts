@@ -17,6 +17,8 @@ export interface PlanArtifact {
   /** One line saying what it is for. */
   description: string;
   content: string;
+  /** How many cloud or cluster resources applying this file creates, where it creates any. */
+  resources?: number;
 }
 
 /** CloudFormation stacks, in the order they are first deployed. */

@@ -28,7 +28,13 @@ export function renderPlan(spec: EnvironmentSpec): EnvironmentPlan {
     renderHelmValues(spec),
     ...renderNodePreparationScript(spec),
   ];
-  const summary = renderSummary(spec, artifacts, resourceNames(spec).chart);
+  const resourceCount = estimateResourceCount(artifacts);
+  const summary = renderSummary(
+    spec,
+    artifacts,
+    resourceNames(spec).chart,
+    resourceCount,
+  );
   return {
     environment: spec.name,
     artifacts: [
@@ -41,6 +47,6 @@ export function renderPlan(spec: EnvironmentSpec): EnvironmentPlan {
       },
     ],
     summary,
-    resourceCount: estimateResourceCount(artifacts),
+    resourceCount,
   };
 }

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import Handlebars from 'handlebars';
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import {
   EnvironmentSpec,
   PlanArtifact,
@@ -30,30 +29,15 @@ handlebars.registerHelper('labels', (labels: Record<string, string>) =>
 );
 let summaryTemplate: HandlebarsTemplateDelegate | undefined;
 
-function countStackResources(artifact: PlanArtifact | undefined): number {
-  if (!artifact) return 0;
-  const template = parseYaml(artifact.content) as { Resources?: object };
-  return Object.keys(template.Resources ?? {}).length;
-}
+/** Atlas cluster, database user and private endpoint, and the Helm release: created outside the plan's files. */
+const RESOURCES_OUTSIDE_FILES = 3 + 1;
 
-function countKubernetesObjects(artifacts: PlanArtifact[]): number {
-  return artifacts
-    .filter(a => a.kind === 'kubernetes')
-    .reduce(
-      (n, a) =>
-        n + parseAllDocuments(a.content).filter(d => d.contents !== null).length,
-      0,
-    );
-}
+const sumResources = (artifacts: PlanArtifact[]) =>
+  artifacts.reduce((n, a) => n + (a.resources ?? 0), 0);
 
 /** Resources the apply creates: CloudFormation resources, Kubernetes objects, Atlas (cluster, user, endpoint) and the Helm release. */
 export function estimateResourceCount(artifacts: PlanArtifact[]): number {
-  const stacks = STACK_KINDS.map(kind =>
-    countStackResources(
-      artifacts.find(a => a.path === `cloudformation/${kind}.yaml`),
-    ),
-  ).reduce((a, b) => a + b, 0);
-  return stacks + countKubernetesObjects(artifacts) + 3 + 1;
+  return sumResources(artifacts) + RESOURCES_OUTSIDE_FILES;
 }
 
 /** The reviewer's view of a plan, rendered from `templates/summary.md.hbs`. */
@@ -61,6 +45,7 @@ export function renderSummary(
   spec: EnvironmentSpec,
   artifacts: PlanArtifact[],
   chart: string,
+  resourceCount: number = estimateResourceCount(artifacts),
 ): string {
   summaryTemplate ??= handlebars.compile(
     fs.readFileSync(templatePath('summary.md.hbs'), 'utf8'),
@@ -71,17 +56,19 @@ export function renderSummary(
     kind,
     stackName: names.stack(kind),
     what: STACK_PURPOSE[kind],
-    resources: countStackResources(
-      artifacts.find(a => a.path === `cloudformation/${kind}.yaml`),
-    ),
+    resources:
+      artifacts.find(a => a.path === `cloudformation/${kind}.yaml`)
+        ?.resources ?? 0,
   }));
   return summaryTemplate({
     spec,
     names,
     stacks,
     chart,
-    kubernetesObjects: countKubernetesObjects(artifacts),
-    resourceCount: estimateResourceCount(artifacts),
+    kubernetesObjects: sumResources(
+      artifacts.filter(a => a.kind === 'kubernetes'),
+    ),
+    resourceCount,
     repositories: [
       ...spec.ecr.images.map(
         i => `${spec.ecr.repositoryPrefix}/${i.name}:${i.tag}`,

@@ -74,10 +74,14 @@ export function renderTemplateYaml(template: CfnTemplate): string {
 
 /** One artifact per stack, `cloudformation/<kind>.yaml`, in deployment order. */
 export function renderStackTemplates(spec: EnvironmentSpec): PlanArtifact[] {
-  return STACK_KINDS.map(kind => ({
-    path: `cloudformation/${kind}.yaml`,
-    kind: 'cloudformation',
-    description: `Stack ${resourceNames(spec).stack(kind)}: ${PURPOSE[kind]}`,
-    content: renderTemplateYaml(stackTemplate(spec, kind)),
-  }));
+  return STACK_KINDS.map(kind => {
+    const template = stackTemplate(spec, kind);
+    return {
+      path: `cloudformation/${kind}.yaml`,
+      kind: 'cloudformation',
+      description: `Stack ${resourceNames(spec).stack(kind)}: ${PURPOSE[kind]}`,
+      content: renderTemplateYaml(template),
+      resources: Object.keys(template.Resources).length,
+    };
+  });
 }

@@ -428,6 +428,7 @@ export function renderKubernetesManifests(
     kind: 'kubernetes',
     description,
     content: yamlDocuments(header, objects),
+    resources: objects.length,
   });
   return [
     file(
