@@ -17,6 +17,49 @@ export interface Config {
       /** MongoDB Atlas dedicated tiers, e.g. "M30". */
       atlasTiers?: string[];
     };
+    /**
+     * MongoDB Atlas Admin API access for the Atlas actions. Configure a
+     * service account (preferred) or a programmatic API key, with the
+     * Project Owner role on the environments' projects.
+     */
+    atlas?: {
+      /** Admin API base URL. Default: https://cloud.mongodb.com (a mock server in tests). */
+      baseUrl?: string;
+      /** Atlas service account (OAuth 2.0 client credentials). */
+      serviceAccount?: {
+        /** Client ID, e.g. mdb_sa_id_... */
+        clientId: string;
+        /**
+         * Client secret.
+         * @visibility secret
+         */
+        clientSecret: string;
+        /** Token endpoint. Default: https://cloud.mongodb.com/api/oauth/token */
+        tokenUrl?: string;
+      };
+      /** Legacy programmatic API key (HTTP Digest); used when no service account is set. */
+      apiKey?: {
+        /** Public key. */
+        publicKey: string;
+        /**
+         * Private key.
+         * @visibility secret
+         */
+        privateKey: string;
+      };
+    };
+    /**
+     * The AWS apply (bpa:aws:deploy, bpa:aws:wait, bpa:aws:teardown).
+     * Credentials come from the `aws` section (aws.accounts, else the
+     * default credential chain).
+     */
+    aws?: {
+      /**
+       * Seconds between two looks at a stack's events while waiting.
+       * Default: 20.
+       */
+      pollIntervalSeconds?: number;
+    };
     catalog?: {
       /**
        * Directory where the portal writes environments' entity files before
@@ -24,6 +67,20 @@ export interface Config {
        * directory). Default: `.bpa/environments`.
        */
       entitiesDirectory?: string;
+    };
+    kubernetes?: {
+      /**
+       * Path of a kubeconfig file the in-cluster actions use for every
+       * environment instead of its EKS cluster (a lab cluster, tests). The
+       * file holds credentials: keep it readable by the backend only.
+       * Default: connect to the environment's EKS cluster with the AWS
+       * credentials of its account.
+       */
+      kubeconfig?: string;
+    };
+    helm?: {
+      /** Path of the Helm 3 binary bpa:helm:release runs. Default: `helm` on the backend's PATH. */
+      binary?: string;
     };
   };
 }

@@ -5,4 +5,5 @@
  */
 export { renderPlan } from './plan/renderPlan';
 export { renderSummary, estimateResourceCount } from './plan/summary';
+export * from './atlas';
 export { environmentsDirectoryFromConfig } from './config/environmentsDirectory';

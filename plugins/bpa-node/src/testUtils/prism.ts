@@ -1,0 +1,191 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+
+/**
+ * A Prism mock of the Atlas Admin API v2 for contract tests: it serves the
+ * official spec on 127.0.0.1 and, with `--errors`, answers any request the
+ * spec does not accept (body, parameters, media type version, missing auth)
+ * with an error and lists the violations in the `sl-violations` header.
+ */
+export interface PrismServer {
+  baseUrl: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** The repository root: the nearest directory above this package whose package.json declares workspaces. */
+function repoRoot(): string {
+  const start = resolvePackagePath('@internal/backstage-plugin-bpa-node');
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (
+      fs.existsSync(manifest) &&
+      JSON.parse(fs.readFileSync(manifest, 'utf8')).workspaces
+    ) {
+      return dir;
+    }
+    if (path.dirname(dir) === dir) {
+      throw new Error(`No workspace root above ${start}`);
+    }
+  }
+}
+
+/**
+ * The official Atlas Admin API v2 spec: `BPA_ATLAS_SPEC`, else
+ * `shared/atlas/atlas-admin-api-v2.yaml` beside the repository.
+ */
+export function atlasSpecPath(): string {
+  const specPath =
+    process.env.BPA_ATLAS_SPEC ??
+    path.resolve(
+      repoRoot(),
+      '..',
+      'shared',
+      'atlas',
+      'atlas-admin-api-v2.yaml',
+    );
+  if (!fs.existsSync(specPath)) {
+    throw new Error(
+      `The Atlas Admin API v2 spec is not at ${specPath}; set BPA_ATLAS_SPEC to its path`,
+    );
+  }
+  return specPath;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise(resolve => child.once('exit', () => resolve()));
+}
+
+/** Starts Prism on a free loopback port and resolves once it listens (about 11 s for the Atlas spec). */
+export async function startPrism(
+  specPath: string = atlasSpecPath(),
+  timeoutMs = 110_000,
+): Promise<PrismServer> {
+  const port = await freePort();
+  const prismPackage = require.resolve('@stoplight/prism-cli/package.json');
+  const prismBin = path.join(
+    path.dirname(prismPackage),
+    JSON.parse(fs.readFileSync(prismPackage, 'utf8')).bin.prism,
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      prismBin,
+      'mock',
+      specPath,
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '--errors',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited(child);
+      clearTimeout(killer);
+    }
+  };
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(
+        new Error(
+          `Prism did not start within ${timeoutMs} ms:\n${output.slice(-2000)}`,
+        ),
+      );
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Prism is listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', code => {
+      clearTimeout(timer);
+      reject(
+        new Error(
+          `Prism exited with ${code} before listening:\n${output.slice(-2000)}`,
+        ),
+      );
+    });
+  }).catch(async error => {
+    await stop();
+    throw error;
+  });
+  // Keep draining its log so the pipe never fills up.
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return { baseUrl: `http://127.0.0.1:${port}`, pid: child.pid!, stop };
+}
+
+/** One violation Prism found, e.g. `{ location: ['request', 'body', 'name'], message }`. */
+export interface PrismViolation {
+  location: string[];
+  severity: string;
+  code: string | number;
+  message: string;
+}
+
+/** A request the client sent and what Prism said about it. */
+export interface PrismExchange {
+  method: string;
+  /** Path and query. */
+  uri: string;
+  accept: string;
+  contentType?: string;
+  authorization?: string;
+  status: number;
+  violations: PrismViolation[];
+}
+
+/** A `fetch` that records every exchange, with Prism's violations. */
+export function recordingFetch(): {
+  fetch: typeof fetch;
+  exchanges: PrismExchange[];
+} {
+  const exchanges: PrismExchange[] = [];
+  const recording: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    const headers = new Headers(init?.headers);
+    const url = new URL(String(input));
+    const violations = response.headers.get('sl-violations');
+    exchanges.push({
+      method: init?.method ?? 'GET',
+      uri: `${url.pathname}${url.search}`,
+      accept: headers.get('accept') ?? '',
+      contentType: headers.get('content-type') ?? undefined,
+      authorization: headers.get('authorization') ?? undefined,
+      status: response.status,
+      violations: violations ? JSON.parse(violations) : [],
+    });
+    return response;
+  };
+  return { fetch: recording, exchanges };
+}
+
+/** Violations of the request itself (not of the spec's own example response). */
+export const requestViolations = (exchange: PrismExchange) =>
+  exchange.violations.filter(v => v.location[0] === 'request');

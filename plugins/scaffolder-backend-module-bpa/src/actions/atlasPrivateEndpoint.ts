@@ -1,0 +1,102 @@
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { resourceNames } from '@internal/backstage-plugin-bpa-common';
+import { provisionAtlasPrivateEndpoint } from '@internal/backstage-plugin-bpa-node';
+import {
+  AtlasActionOptions,
+  atlasStepContext,
+  parseAtlasSpec,
+  requireAtlas,
+  waitOptions,
+} from './atlasCommon';
+import { examples } from './atlasPrivateEndpoint.examples';
+
+/** Endpoint services and endpoints take minutes; the private string follows the cluster. */
+const DEFAULT_WAIT = { pollIntervalSeconds: 15, timeoutMinutes: 45 };
+
+/**
+ * `bpa:atlas:private-endpoint` — connects the environment's VPC to its Atlas
+ * cluster over AWS PrivateLink and outputs the private connection string
+ * (no password in it) for BPA's binding Secret.
+ */
+export function createAtlasPrivateEndpointAction(options: AtlasActionOptions) {
+  return createTemplateAction({
+    id: 'bpa:atlas:private-endpoint',
+    description:
+      "Creates or reuses the Atlas project's AWS endpoint service in the environment's region, an interface VPC endpoint in the environment's private subnets (security group from the network stack), registers it with Atlas and waits until it is AVAILABLE; outputs the cluster's private connection string.",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        spec: z =>
+          z
+            .record(z.string(), z.unknown())
+            .describe(
+              'The environment request, as given to bpa:environment:plan',
+            ),
+        pollIntervalSeconds: z =>
+          z
+            .number()
+            .min(0)
+            .default(DEFAULT_WAIT.pollIntervalSeconds)
+            .describe('Seconds between two looks at Atlas while waiting'),
+        timeoutMinutes: z =>
+          z
+            .number()
+            .positive()
+            .default(DEFAULT_WAIT.timeoutMinutes)
+            .describe(
+              'Minutes each wait (endpoint service, endpoint, connection string) may take',
+            ),
+      },
+      output: {
+        endpointServiceId: z =>
+          z.string().optional().describe('Atlas private endpoint service id'),
+        endpointServiceName: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'AWS endpoint service name, com.amazonaws.vpce.<region>.vpce-svc-…',
+            ),
+        vpcEndpointId: z =>
+          z.string().optional().describe('Interface VPC endpoint id, vpce-…'),
+        privateConnectionString: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "mongodb+srv:// string through the private endpoint; it holds no credentials (they are in the user's Secrets Manager secret)",
+            ),
+      },
+    },
+    async handler(ctx) {
+      const spec = parseAtlasSpec(ctx.input.spec, options.supportedVersions);
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would connect the VPC of network stack ${resourceNames(
+            spec,
+          ).stack('network')} to Atlas project ${spec.atlas.projectId} in ${
+            spec.aws.region
+          } over PrivateLink, for cluster ${resourceNames(spec).atlasCluster}`,
+        );
+        return;
+      }
+      const atlas = requireAtlas(options.atlas);
+      const aws = await options.awsClients({
+        accountId: spec.aws.accountId,
+        region: spec.aws.region,
+      });
+      const endpoint = await provisionAtlasPrivateEndpoint(
+        atlas,
+        aws,
+        spec,
+        atlasStepContext(ctx, options.clock),
+        waitOptions(ctx.input, DEFAULT_WAIT),
+      );
+      ctx.output('endpointServiceId', endpoint.endpointServiceId);
+      ctx.output('endpointServiceName', endpoint.endpointServiceName);
+      ctx.output('vpcEndpointId', endpoint.vpcEndpointId);
+      ctx.output('privateConnectionString', endpoint.privateConnectionString);
+    },
+  });
+}
