@@ -13,10 +13,18 @@ const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { REFERENCE_SPEC_INPUT } = require('../plugins/bpa-common/src');
 const { createAwsClientFactory } = require('../plugins/bpa-node/src');
-const { simulateAws } = require('../plugins/bpa-node/src/testUtils/simulatedAws');
-const { createPlanEnvironmentAction } = require('../plugins/scaffolder-backend-module-bpa/src/actions/planEnvironment');
-const { createAwsDeployAction } = require('../plugins/scaffolder-backend-module-bpa/src/actions/awsDeploy');
-const { createAwsWaitAction } = require('../plugins/scaffolder-backend-module-bpa/src/actions/awsWait');
+const {
+  simulateAws,
+} = require('../plugins/bpa-node/src/aws/__testUtils__/simulatedAws');
+const {
+  createPlanEnvironmentAction,
+} = require('../plugins/scaffolder-backend-module-bpa/src/actions/planEnvironment');
+const {
+  createAwsDeployAction,
+} = require('../plugins/scaffolder-backend-module-bpa/src/actions/awsDeploy');
+const {
+  createAwsWaitAction,
+} = require('../plugins/scaffolder-backend-module-bpa/src/actions/awsWait');
 
 const arg = (name, fallback) => {
   const found = process.argv.find(a => a.startsWith(`--${name}=`));
@@ -65,8 +73,11 @@ function stepContext(workspacePath, input, log) {
   };
 }
 
-async function main() {
-  const workspacePath = fs.mkdtempSync(path.join(os.tmpdir(), 'bpa-bench-apply-'));
+/** One apply of the reference environment into a fresh simulated account. */
+async function applyOnce() {
+  const workspacePath = fs.mkdtempSync(
+    path.join(os.tmpdir(), 'bpa-bench-apply-'),
+  );
   const log = [];
   const spec = REFERENCE_SPEC_INPUT;
   const run = async (action, input) => {
@@ -85,7 +96,11 @@ async function main() {
     timings: Object.fromEntries(
       Object.entries(LATENCY).map(([kind, minutes]) => [
         `${spec.name}-${kind}`,
-        { create: minutes * MINUTE, update: minutes * MINUTE, delete: minutes * MINUTE },
+        {
+          create: minutes * MINUTE,
+          update: minutes * MINUTE,
+          delete: minutes * MINUTE,
+        },
       ]),
     ),
   });
@@ -93,7 +108,10 @@ async function main() {
     clients: createAwsClientFactory({
       credentialsManager: {
         getCredentialProvider: async () => ({
-          sdkCredentialProvider: async () => ({ accessKeyId: 'bench', secretAccessKey: 'bench' }),
+          sdkCredentialProvider: async () => ({
+            accessKeyId: 'bench',
+            secretAccessKey: 'bench',
+          }),
         }),
       },
     }),
@@ -104,40 +122,98 @@ async function main() {
   const wait = createAwsWaitAction(options);
   const certificateArn = `arn:aws:acm:${spec.aws.region}:${spec.aws.accountId}:certificate/bench`;
 
-  // The template's apply: network; cluster + data + registry started together; wait; edge.
-  const t0 = performance.now();
-  await run(deploy, { spec, stacks: ['network'] });
-  const started = await run(deploy, { spec, stacks: ['cluster', 'data', 'registry'], wait: false });
-  await run(wait, { spec, stacks: started.stacks });
-  await run(deploy, { spec, stacks: ['edge'], certificateArn });
-  const wallMinutes = (performance.now() - t0) / SCALE_MS_PER_MINUTE;
+  try {
+    // The template's apply: network; cluster + data + registry started together; wait; edge.
+    const t0 = performance.now();
+    await run(deploy, { spec, stacks: ['network'] });
+    const started = await run(deploy, {
+      spec,
+      stacks: ['cluster', 'data', 'registry'],
+      wait: false,
+    });
+    await run(wait, { spec, stacks: started.stacks });
+    await run(deploy, { spec, stacks: ['edge'], certificateArn });
+    const wallMinutes = (performance.now() - t0) / SCALE_MS_PER_MINUTE;
 
-  const byCommand = {};
-  for (const [service, mock] of Object.entries(aws.mocks)) {
-    for (const call of mock.calls()) {
-      const name = `${service}:${call.args[0].constructor.name.replace(/Command$/, '')}`;
-      byCommand[name] = (byCommand[name] ?? 0) + 1;
+    const byCommand = {};
+    for (const [service, mock] of Object.entries(aws.mocks)) {
+      for (const call of mock.calls()) {
+        const name = `${service}:${call.args[0].constructor.name.replace(
+          /Command$/,
+          '',
+        )}`;
+        byCommand[name] = (byCommand[name] ?? 0) + 1;
+      }
     }
+    return {
+      wallMinutes,
+      calls: aws.callCount(),
+      byCommand,
+      logLines: log.length,
+    };
+  } finally {
+    aws.restore();
+    fs.rmSync(workspacePath, { recursive: true, force: true });
   }
-  const calls = aws.callCount();
-  aws.restore();
-  fs.rmSync(workspacePath, { recursive: true, force: true });
+}
 
-  const longestPath = LATENCY.network + Math.max(LATENCY.cluster, LATENCY.data, LATENCY.registry) + LATENCY.edge;
+async function main() {
+  // The first apply also loads and compiles code, which the scaled clock would magnify 600-fold.
+  const cold = await applyOnce();
+  const { wallMinutes, calls, byCommand, logLines } = await applyOnce();
+
+  const longestPath =
+    LATENCY.network +
+    Math.max(LATENCY.cluster, LATENCY.data, LATENCY.registry) +
+    LATENCY.edge;
   const serialSum = Object.values(LATENCY).reduce((a, b) => a + b, 0);
   const verdict = (value, target) => (value <= target ? 'meets' : 'misses');
   const pathRatio = wallMinutes / longestPath;
   const serialRatio = wallMinutes / serialSum;
 
-  console.log('BPA AWS apply benchmark (reference environment, simulated CloudFormation)');
-  console.log(`  stack latencies (min): ${Object.entries(LATENCY).map(([k, v]) => `${k} ${v}`).join(', ')}; change sets ${CHANGE_SET_SECONDS} s`);
-  console.log(`  poll interval: ${POLL_SECONDS} s; 1 min simulated in ${SCALE_MS_PER_MINUTE} ms`);
-  console.log(`  wall time: ${wallMinutes.toFixed(2)} min simulated (${(wallMinutes * SCALE_MS_PER_MINUTE / 1000).toFixed(2)} s real)`);
-  console.log(`  wall / longest dependency path (${longestPath} min): ${pathRatio.toFixed(3)} (target <= 1.10: ${verdict(pathRatio, 1.1)})`);
-  console.log(`  wall / serial sum (${serialSum} min):             ${serialRatio.toFixed(3)} (target <= 0.45: ${verdict(serialRatio, 0.45)}; this sequence cannot go below ${(longestPath / serialSum).toFixed(3)})`);
-  console.log(`  AWS API calls at real latencies: ${calls} (target <= 300: ${verdict(calls, 300)})`);
-  console.log(`    ${Object.entries(byCommand).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  console.log(`  task log lines: ${log.length}`);
+  console.log(
+    'BPA AWS apply benchmark (reference environment, simulated CloudFormation)',
+  );
+  console.log(
+    `  stack latencies (min): ${Object.entries(LATENCY)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}; change sets ${CHANGE_SET_SECONDS} s`,
+  );
+  console.log(
+    `  poll interval: ${POLL_SECONDS} s; 1 min simulated in ${SCALE_MS_PER_MINUTE} ms`,
+  );
+  console.log(
+    `  wall time: ${wallMinutes.toFixed(2)} min simulated (${(
+      (wallMinutes * SCALE_MS_PER_MINUTE) /
+      1000
+    ).toFixed(2)} s real; first, cold run ${cold.wallMinutes.toFixed(2)} min)`,
+  );
+  console.log(
+    `  wall / longest dependency path (${longestPath} min): ${pathRatio.toFixed(
+      3,
+    )} (target <= 1.10: ${verdict(pathRatio, 1.1)})`,
+  );
+  console.log(
+    `  wall / serial sum (${serialSum} min):             ${serialRatio.toFixed(
+      3,
+    )} (target <= 0.45: ${verdict(
+      serialRatio,
+      0.45,
+    )}; this sequence cannot go below ${(longestPath / serialSum).toFixed(3)})`,
+  );
+  console.log(
+    `  AWS API calls at real latencies: ${calls} (target <= 300: ${verdict(
+      calls,
+      300,
+    )})`,
+  );
+  console.log(
+    `    ${Object.entries(byCommand)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  console.log(`  task log lines: ${logLines}`);
 }
 
 main().catch(error => {

@@ -26,10 +26,13 @@ printf '%s\n' "$PASSWORD" > "$PGDATA_DIR/pw" && chmod 600 "$PGDATA_DIR/pw"
 
 BACKEND_PID=""
 cleanup() {
+  local status=$?
+  set +e
   [ -n "$BACKEND_PID" ] && kill -TERM -- -"$BACKEND_PID" 2>/dev/null && wait "$BACKEND_PID" 2>/dev/null
   "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$PGDATA_DIR/data" -m fast stop >/dev/null 2>&1
   cp "$PGDATA_DIR/postgres.log" "$OUT/postgres.log" 2>/dev/null
   rm -rf "$PGDATA_DIR"
+  exit $status
 }
 trap cleanup EXIT
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command 2 of the README: install everything and run every test — type
-# check, unit and integration tests (real PostgreSQL), the browser test
+# check, unit and integration tests (real PostgreSQL, kube-apiserver + etcd,
+# helm, Prism serving Atlas's API spec), the browser test
 # against the running portal (Debian Chromium) — then print one line
 # "N passed, N failed".
 set -uo pipefail
@@ -19,6 +20,9 @@ if ! bash scripts/install.sh --system; then
   echo "install failed"; echo "0 passed, 1 failed"; exit 1
 fi
 
+step "Kubernetes API server and etcd for the in-cluster tests (built once, then cached)"
+if ! bash scripts/kube-apiserver.sh; then failed_steps+=(kube-apiserver); fi
+
 step "type check"
 if ! yarn tsc; then failed_steps+=(tsc); fi
 
@@ -33,7 +37,8 @@ bash scripts/e2e.sh "$OUT"
 step "production configuration smoke test (backend on a real PostgreSQL)"
 if bash scripts/smoke-production.sh "$OUT"; then passed_steps+=(smoke); else failed_steps+=(smoke); fi
 
-step "benchmark"
-yarn node scripts/bench-plan.js || failed_steps+=(bench)
+step "benchmarks"
+yarn node scripts/bench-plan.js || failed_steps+=(bench-plan)
+yarn node scripts/bench-apply.js || failed_steps+=(bench-apply)
 
 PASSED_STEPS="${passed_steps[*]}" node scripts/count-results.js "$OUT" "${failed_steps[@]}"

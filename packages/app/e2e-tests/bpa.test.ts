@@ -13,6 +13,12 @@ async function signInAsGuest(page: Page) {
   ).toBeVisible();
 }
 
+/** The BPA environment card on a System page. */
+const environmentCard = (page: Page) =>
+  page.locator('.MuiCard-root').filter({
+    has: page.getByRole('heading', { name: 'BPA environment', exact: true }),
+  });
+
 async function next(page: Page) {
   await page.getByRole('button', { name: 'Next' }).click();
 }
@@ -73,8 +79,12 @@ test('requests a BPA environment in plan mode and sees its plan', async ({
     .getByRole('link', { name: 'Open the environment in the catalog' })
     .click();
   await expect(page).toHaveURL(new RegExp(`/catalog/default/system/${name}`));
-  await expect(page.getByText(`${name}-eks`).first()).toBeVisible();
-  await expect(page.getByText('planned').first()).toBeVisible();
+  const card = environmentCard(page);
+  await expect(card.getByText('planned', { exact: true })).toBeVisible();
+  await expect(card.getByRole('link', { name: 'EKS cluster' })).toBeVisible();
+  await expect(
+    card.getByRole('link', { name: 'Workflow engine (Camunda)' }),
+  ).toBeVisible();
   await shot(page, '05-planned-environment');
 });
 
@@ -83,9 +93,16 @@ test('shows the example environment with its BPA card and components', async ({
 }) => {
   await signInAsGuest(page);
   await page.goto('/catalog/default/system/bpa-demo');
-  const card = page.getByText('BPA environment').first();
-  await expect(card).toBeVisible();
-  await expect(page.getByText('bpa-demo-eks').first()).toBeVisible();
-  await expect(page.getByText('bpa-demo-postgres').first()).toBeVisible();
+  const card = environmentCard(page);
+  await expect(card.getByText('us-east-1', { exact: true })).toBeVisible();
+  await expect(card.getByText('123456789012', { exact: true })).toBeVisible();
+  for (const resource of ['EKS cluster', 'RDS PostgreSQL', 'MongoDB Atlas cluster']) {
+    await expect(card.getByRole('link', { name: resource }).first()).toBeVisible();
+  }
+  await expect(card.getByRole('link', { name: 'Kafka', exact: true }).first()).toBeVisible();
   await shot(page, '06-demo-environment-card');
+
+  await page.getByRole('tab', { name: 'BPA components' }).click();
+  await expect(page.getByRole('cell', { name: 'ZooKeeper' }).first()).toBeVisible();
+  await shot(page, '07-demo-components-tab');
 });

@@ -7,3 +7,6 @@ export { renderPlan } from './plan/renderPlan';
 export { renderSummary, estimateResourceCount } from './plan/summary';
 export * from './atlas';
 export { environmentsDirectoryFromConfig } from './config/environmentsDirectory';
+export * from './kubernetes';
+export * from './helm';
+export * from './aws';

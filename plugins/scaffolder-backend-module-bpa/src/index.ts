@@ -6,3 +6,17 @@
 export { scaffolderModuleBpa as default } from './module';
 export { createPlanEnvironmentAction } from './actions/planEnvironment';
 export { createRegisterEnvironmentAction } from './actions/registerEnvironment';
+export { createAtlasClusterAction } from './actions/atlasCluster';
+export { createAtlasPrivateEndpointAction } from './actions/atlasPrivateEndpoint';
+export { createAtlasTeardownAction } from './actions/atlasTeardown';
+export type { AtlasActionOptions } from './actions/atlasCommon';
+export { createAwsDeployAction } from './actions/awsDeploy';
+export { createAwsWaitAction } from './actions/awsWait';
+export { createAwsTeardownAction } from './actions/awsTeardown';
+export type { AwsActionOptions } from './actions/awsCommon';
+export { createKubernetesBootstrapAction } from './actions/kubernetesBootstrap';
+export type { KubernetesBootstrapActionOptions } from './actions/kubernetesBootstrap';
+export { createDatabaseBootstrapAction } from './actions/databaseBootstrap';
+export { createHelmReleaseAction } from './actions/helmRelease';
+export type { HelmReleaseActionOptions } from './actions/helmRelease';
+export type { InClusterActionOptions } from './actions/inClusterCommon';

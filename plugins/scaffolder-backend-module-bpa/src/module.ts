@@ -3,10 +3,25 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { environmentsDirectoryFromConfig } from '@internal/backstage-plugin-bpa-node';
+import {
+  atlasAwsClientFactoryFromConfig,
+  atlasClientFromConfig,
+  awsClientFactoryFromConfig,
+  environmentsDirectoryFromConfig,
+  inClusterServicesFromConfig,
+} from '@internal/backstage-plugin-bpa-node';
 import { supportedVersionsFromConfig } from './config';
 import { createPlanEnvironmentAction } from './actions/planEnvironment';
 import { createRegisterEnvironmentAction } from './actions/registerEnvironment';
+import { createAtlasClusterAction } from './actions/atlasCluster';
+import { createAtlasPrivateEndpointAction } from './actions/atlasPrivateEndpoint';
+import { createAtlasTeardownAction } from './actions/atlasTeardown';
+import { createAwsDeployAction } from './actions/awsDeploy';
+import { createAwsTeardownAction } from './actions/awsTeardown';
+import { createAwsWaitAction } from './actions/awsWait';
+import { createKubernetesBootstrapAction } from './actions/kubernetesBootstrap';
+import { createDatabaseBootstrapAction } from './actions/databaseBootstrap';
+import { createHelmReleaseAction } from './actions/helmRelease';
 
 /** Registers the BPA environment actions with the scaffolder. */
 export const scaffolderModuleBpa = createBackendModule({
@@ -21,11 +36,44 @@ export const scaffolderModuleBpa = createBackendModule({
       async init({ scaffolder, config }) {
         const supportedVersions = supportedVersionsFromConfig(config);
         const entitiesDirectory = environmentsDirectoryFromConfig(config);
+        const atlasOptions = {
+          atlas: atlasClientFromConfig(config),
+          awsClients: atlasAwsClientFactoryFromConfig(config),
+          supportedVersions,
+        };
+        const awsOptions = {
+          clients: awsClientFactoryFromConfig(config),
+          supportedVersions,
+          pollIntervalMs:
+            (config.getOptionalNumber('bpa.aws.pollIntervalSeconds') ?? 20) *
+            1000,
+        };
+        const inCluster = inClusterServicesFromConfig(config);
+        const inClusterOptions = {
+          connector: inCluster.connector,
+          supportedVersions,
+        };
         scaffolder.addActions(
           createPlanEnvironmentAction({ supportedVersions }),
           createRegisterEnvironmentAction({
             entitiesDirectory,
             supportedVersions,
+          }),
+          createAtlasClusterAction(atlasOptions),
+          createAtlasPrivateEndpointAction(atlasOptions),
+          createAtlasTeardownAction(atlasOptions),
+          createAwsDeployAction(awsOptions),
+          createAwsWaitAction(awsOptions),
+          createAwsTeardownAction(awsOptions),
+          createKubernetesBootstrapAction({
+            ...inClusterOptions,
+            referenceValues: inCluster.referenceValues,
+          }),
+          createDatabaseBootstrapAction(inClusterOptions),
+          createHelmReleaseAction({
+            ...inClusterOptions,
+            helmBinary: inCluster.helmBinary,
+            ecrLogin: inCluster.ecrLogin,
           }),
         );
       },

@@ -1,0 +1,1223 @@
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  AlreadyExistsException,
+  Change,
+  ChangeSetNotFoundException,
+  CloudFormationClient,
+  CloudFormationServiceException,
+  CreateChangeSetCommand,
+  CreateChangeSetCommandInput,
+  DeleteChangeSetCommand,
+  DeleteChangeSetCommandInput,
+  DeleteStackCommand,
+  DeleteStackCommandInput,
+  DescribeChangeSetCommand,
+  DescribeChangeSetCommandInput,
+  DescribeStackEventsCommand,
+  DescribeStackEventsCommandInput,
+  DescribeStacksCommand,
+  DescribeStacksCommandInput,
+  ExecuteChangeSetCommand,
+  ExecuteChangeSetCommandInput,
+  GetTemplateCommand,
+  GetTemplateCommandInput,
+  InvalidChangeSetStatusException,
+  Stack,
+  StackEvent,
+} from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import {
+  IAMClient,
+  IAMServiceException,
+  SimulatePrincipalPolicyCommand,
+  SimulatePrincipalPolicyCommandInput,
+} from '@aws-sdk/client-iam';
+import {
+  EnvironmentSpec,
+  STACK_KINDS,
+  StackKind,
+  resourceNames,
+} from '@internal/backstage-plugin-bpa-common';
+import {
+  environmentTags,
+  renderStackTemplates,
+} from '../../plan/cloudformation';
+import { Clock } from '../clock';
+import { PolicyDocumentJson, policyAllows } from './iamPolicyEvaluator';
+import type { StackRequest } from '../stackDeployer';
+import {
+  ParsedTemplate,
+  TemplateResource,
+  parseTemplateBody,
+} from '../templateBody';
+
+/**
+ * A CloudFormation (and STS, IAM) that behaves like the real one closely
+ * enough for the deployer: change sets that find changes or none, stacks
+ * whose status and events move with the clock, rollbacks, exports other
+ * stacks import, deletion policies, deletion protection, repositories that
+ * refuse to go while they hold images. Installed with aws-sdk-client-mock, so
+ * every SDK client the code under test builds talks to it.
+ */
+
+/** How long operations take on one stack, in clock milliseconds. */
+export interface SimulatedTimings {
+  create: number;
+  update: number;
+  delete: number;
+}
+
+export interface SimulatedAwsOptions {
+  clock: Clock;
+  accountId: string;
+  region: string;
+  /** What STS GetCallerIdentity says; an assumed-role session by default. */
+  callerArn?: string;
+  /** The account the credentials belong to, when it should differ from accountId. */
+  callerAccountId?: string;
+  /** STS fails as it does without any credentials. */
+  noCredentials?: boolean;
+  /** Actions the principal's policies do not allow. */
+  deniedActions?: string[];
+  /** The principal's policy: the simulation evaluates it (else everything but deniedActions is allowed). */
+  policy?: PolicyDocumentJson;
+  /** The principal may not call iam:SimulatePrincipalPolicy. */
+  simulationDenied?: boolean;
+  /** Per stack name; stacks not listed take `defaultTimings`. */
+  timings?: Record<string, Partial<SimulatedTimings>>;
+  defaultTimings?: SimulatedTimings;
+  /** How long CloudFormation takes to compute a change set. */
+  changeSetMs?: number;
+}
+
+interface Deployed {
+  body: string;
+  template: ParsedTemplate;
+  parameters: Record<string, string>;
+  tags: Record<string, string>;
+}
+
+interface SimChangeSet {
+  name: string;
+  id: string;
+  type: 'CREATE' | 'UPDATE';
+  token?: string;
+  readyAt: number;
+  outcome: {
+    status: 'CREATE_COMPLETE' | 'FAILED';
+    reason?: string;
+    changes: Change[];
+  };
+  target: Deployed;
+}
+
+interface SimStack {
+  stackId: string;
+  stackName: string;
+  creationTime: Date;
+  lastUpdatedTime?: Date;
+  deletionTime?: Date;
+  deleted: boolean;
+  deployed?: Deployed;
+  events: StackEvent[];
+  scheduled: { at: number; event?: StackEvent; effect?: () => void }[];
+  changeSets: Map<string, SimChangeSet>;
+  tokens: Set<string>;
+  /** Logical ids of repositories that hold images. */
+  imagesIn: Set<string>;
+}
+
+const DEFAULT_TIMINGS: SimulatedTimings = {
+  create: 60_000,
+  update: 30_000,
+  delete: 30_000,
+};
+const EVENTS_PAGE = 100;
+const STACK_SETTLE_MS = 2_000;
+const UPDATABLE = new Set([
+  'CREATE_COMPLETE',
+  'UPDATE_COMPLETE',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'IMPORT_COMPLETE',
+]);
+
+function validationError(message: string) {
+  return new CloudFormationServiceException({
+    name: 'ValidationError',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+    message,
+  });
+}
+
+/** Every `Fn::ImportValue` name in a template. */
+function importNames(
+  value: unknown,
+  into: Set<string> = new Set(),
+): Set<string> {
+  if (Array.isArray(value)) value.forEach(v => importNames(v, into));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'Fn::ImportValue' && typeof v === 'string') into.add(v);
+      else importNames(v, into);
+    }
+  }
+  return into;
+}
+
+function exportsOf(template: ParsedTemplate): { key: string; name: string }[] {
+  const outputs = (template.document.Outputs ?? {}) as Record<
+    string,
+    { Export?: { Name?: unknown } }
+  >;
+  return Object.entries(outputs)
+    .filter(([, o]) => typeof o.Export?.Name === 'string')
+    .map(([key, o]) => ({ key, name: o.Export!.Name as string }));
+}
+
+export class SimulatedCloudFormation {
+  private readonly stacks: SimStack[] = [];
+  private readonly failures = new Map<
+    string,
+    { logicalId: string; reason: string }
+  >();
+  private counter = 0;
+  /** Final snapshots RDS took when a stack deleted its database. */
+  readonly snapshots: string[] = [];
+
+  constructor(private readonly options: SimulatedAwsOptions) {}
+
+  private now() {
+    return this.options.clock.now();
+  }
+
+  private timings(stackName: string): SimulatedTimings {
+    return {
+      ...(this.options.defaultTimings ?? DEFAULT_TIMINGS),
+      ...this.options.timings?.[stackName],
+    };
+  }
+
+  /** The next create or update of this stack fails at this resource. */
+  failNextOperation(stackName: string, logicalId: string, reason: string) {
+    this.failures.set(stackName, { logicalId, reason });
+  }
+
+  /** Pushes images into a repository of a deployed stack. */
+  putImages(stackName: string, logicalId: string) {
+    this.live(stackName)!.imagesIn.add(logicalId);
+  }
+
+  /** The stack's status right now (undefined when there is none). */
+  status(stackName: string): string | undefined {
+    const s = this.live(stackName);
+    return s ? this.statusOf(s) : undefined;
+  }
+
+  /** The template body deployed on a live stack. */
+  deployedBody(stackName: string): string | undefined {
+    return this.live(stackName)?.deployed?.body;
+  }
+
+  private live(ref: string): SimStack | undefined {
+    this.advance();
+    return this.stacks.find(
+      s => !s.deleted && (s.stackName === ref || s.stackId === ref),
+    );
+  }
+
+  private byRef(ref: string): SimStack | undefined {
+    this.advance();
+    return (
+      this.stacks.find(s => s.stackId === ref) ??
+      this.stacks.find(s => !s.deleted && s.stackName === ref)
+    );
+  }
+
+  private statusOf(stack: SimStack): string {
+    for (let i = stack.events.length - 1; i >= 0; i--) {
+      const e = stack.events[i];
+      if (
+        e.LogicalResourceId === stack.stackName &&
+        e.ResourceType === 'AWS::CloudFormation::Stack'
+      ) {
+        return e.ResourceStatus!;
+      }
+    }
+    return 'UNKNOWN';
+  }
+
+  /** Moves every scheduled event and effect whose time has come into the stack. */
+  private advance() {
+    const now = this.now();
+    for (const stack of this.stacks) {
+      stack.scheduled.sort((a, b) => a.at - b.at);
+      while (stack.scheduled.length && stack.scheduled[0].at <= now) {
+        const next = stack.scheduled.shift()!;
+        if (next.event) stack.events.push(next.event);
+        next.effect?.();
+      }
+    }
+  }
+
+  private event(
+    stack: SimStack,
+    at: number,
+    logicalId: string,
+    type: string,
+    status: string,
+    reason?: string,
+    token?: string,
+  ): { at: number; event: StackEvent } {
+    this.counter += 1;
+    return {
+      at,
+      event: {
+        StackId: stack.stackId,
+        StackName: stack.stackName,
+        EventId: `event-${this.counter}`,
+        LogicalResourceId: logicalId,
+        PhysicalResourceId:
+          logicalId === stack.stackName
+            ? stack.stackId
+            : `${logicalId.toLowerCase()}-${this.counter}`,
+        ResourceType: type,
+        ResourceStatus: status as StackEvent['ResourceStatus'],
+        ResourceStatusReason: reason,
+        Timestamp: new Date(at),
+        ClientRequestToken: token,
+      },
+    };
+  }
+
+  private stackEvent(
+    stack: SimStack,
+    at: number,
+    status: string,
+    reason?: string,
+    token?: string,
+  ) {
+    return this.event(
+      stack,
+      at,
+      stack.stackName,
+      'AWS::CloudFormation::Stack',
+      status,
+      reason,
+      token,
+    );
+  }
+
+  private liveExports(): Map<string, string> {
+    const exported = new Map<string, string>();
+    for (const s of this.stacks) {
+      if (s.deleted || !s.deployed) continue;
+      for (const e of exportsOf(s.deployed.template)) {
+        exported.set(e.name, `${s.stackName}:${e.key}:value`);
+      }
+    }
+    return exported;
+  }
+
+  // ---- API handlers ----
+
+  describeStacks(input: DescribeStacksCommandInput) {
+    const stack = input.StackName ? this.byRef(input.StackName) : undefined;
+    if (!stack)
+      throw validationError(`Stack with id ${input.StackName} does not exist`);
+    const status = this.statusOf(stack);
+    const complete =
+      stack.deployed &&
+      /_COMPLETE$/.test(status) &&
+      !status.includes('ROLLBACK');
+    const result: Stack = {
+      StackId: stack.stackId,
+      StackName: stack.stackName,
+      StackStatus: status as Stack['StackStatus'],
+      CreationTime: stack.creationTime,
+      LastUpdatedTime: stack.lastUpdatedTime,
+      DeletionTime: stack.deletionTime,
+      Tags: Object.entries(stack.deployed?.tags ?? {}).map(([Key, Value]) => ({
+        Key,
+        Value,
+      })),
+      Parameters: Object.entries(stack.deployed?.parameters ?? {}).map(
+        ([ParameterKey, ParameterValue]) => ({
+          ParameterKey,
+          ParameterValue,
+        }),
+      ),
+      Outputs: complete
+        ? Object.keys(
+            (stack.deployed!.template.document.Outputs ?? {}) as object,
+          ).map(key => ({
+            OutputKey: key,
+            OutputValue: `${stack.stackName}:${key}:value`,
+          }))
+        : undefined,
+    };
+    return { Stacks: [result] };
+  }
+
+  describeStackEvents(input: DescribeStackEventsCommandInput) {
+    const stack = input.StackName ? this.byRef(input.StackName) : undefined;
+    if (!stack)
+      throw validationError(`Stack [${input.StackName}] does not exist`);
+    const newestFirst = [...stack.events].reverse();
+    const offset = Number(input.NextToken ?? 0);
+    const page = newestFirst.slice(offset, offset + EVENTS_PAGE);
+    const next =
+      offset + EVENTS_PAGE < newestFirst.length
+        ? String(offset + EVENTS_PAGE)
+        : undefined;
+    return { StackEvents: page, NextToken: next };
+  }
+
+  getTemplate(input: GetTemplateCommandInput) {
+    const stack = input.StackName ? this.byRef(input.StackName) : undefined;
+    if (!stack?.deployed)
+      throw validationError(`Stack with id ${input.StackName} does not exist`);
+    return {
+      TemplateBody: stack.deployed.body,
+      StagesAvailable: ['Original', 'Processed'],
+    };
+  }
+
+  createChangeSet(input: CreateChangeSetCommandInput) {
+    const name = input.StackName!;
+    let stack = this.live(name);
+    const status = stack ? this.statusOf(stack) : undefined;
+    if (
+      input.ChangeSetType === 'CREATE' &&
+      stack &&
+      status !== 'REVIEW_IN_PROGRESS'
+    ) {
+      throw validationError(
+        `Stack [${name}] already exists and cannot be created again with the changeSet [${input.ChangeSetName}].`,
+      );
+    }
+    if (input.ChangeSetType !== 'CREATE' && !stack) {
+      throw validationError(`Stack [${name}] does not exist`);
+    }
+    if (stack && status !== 'REVIEW_IN_PROGRESS' && !UPDATABLE.has(status!)) {
+      throw validationError(
+        `Stack:${stack.stackId} is in ${status} state and can not be updated.`,
+      );
+    }
+    if (stack?.changeSets.has(input.ChangeSetName!)) {
+      throw new AlreadyExistsException({
+        $metadata: {},
+        message: `ChangeSet [${input.ChangeSetName}] already exists`,
+      });
+    }
+    const template = parseTemplateBody(input.TemplateBody!);
+    const parameters: Record<string, string> = {};
+    for (const p of input.Parameters ?? []) {
+      if (p.UsePreviousValue) {
+        const previous = stack?.deployed?.parameters[p.ParameterKey!];
+        if (previous !== undefined) parameters[p.ParameterKey!] = previous;
+      } else {
+        parameters[p.ParameterKey!] = p.ParameterValue!;
+      }
+    }
+    for (const [key, declared] of Object.entries(template.parameters)) {
+      const value = parameters[key] ?? declared.Default;
+      if (value === undefined)
+        throw validationError(`Parameters: [${key}] must have values`);
+      const pattern = (declared as { AllowedPattern?: string }).AllowedPattern;
+      if (pattern && !new RegExp(pattern).test(value)) {
+        throw validationError(
+          `Parameter '${key}' must match pattern ${pattern}`,
+        );
+      }
+    }
+    const tags = Object.fromEntries(
+      (input.Tags ?? []).map(t => [t.Key!, t.Value!]),
+    );
+    const now = this.now();
+    if (!stack) {
+      this.counter += 1;
+      stack = {
+        stackId: `arn:aws:cloudformation:${this.options.region}:${this.options.accountId}:stack/${name}/sim-${this.counter}`,
+        stackName: name,
+        creationTime: new Date(now),
+        deleted: false,
+        events: [],
+        scheduled: [],
+        changeSets: new Map(),
+        tokens: new Set(),
+        imagesIn: new Set(),
+      };
+      this.stacks.push(stack);
+      stack.events.push(
+        this.stackEvent(stack, now, 'REVIEW_IN_PROGRESS', 'User Initiated')
+          .event,
+      );
+    }
+    const target: Deployed = {
+      body: input.TemplateBody!,
+      template,
+      parameters,
+      tags,
+    };
+    const changeSet: SimChangeSet = {
+      name: input.ChangeSetName!,
+      id: `${stack.stackId.replace(':stack/', ':changeSet/')}/${
+        input.ChangeSetName
+      }`,
+      type: input.ChangeSetType === 'CREATE' ? 'CREATE' : 'UPDATE',
+      token: input.ClientToken,
+      readyAt: now + (this.options.changeSetMs ?? 3_000),
+      outcome: this.changeSetOutcome(stack, target),
+      target,
+    };
+    stack.changeSets.set(changeSet.name, changeSet);
+    return { Id: changeSet.id, StackId: stack.stackId };
+  }
+
+  private changeSetOutcome(
+    stack: SimStack,
+    target: Deployed,
+  ): SimChangeSet['outcome'] {
+    const exported = this.liveExports();
+    const missing = [...importNames(target.template.document.Resources)].filter(
+      n => !exported.has(n),
+    );
+    if (missing.length) {
+      return {
+        status: 'FAILED',
+        reason: `No export named ${missing[0]} found`,
+        changes: [],
+      };
+    }
+    const before = stack.deployed;
+    const same =
+      before &&
+      before.body === target.body &&
+      JSON.stringify(before.parameters) === JSON.stringify(target.parameters) &&
+      JSON.stringify(before.tags) === JSON.stringify(target.tags);
+    if (same) {
+      return {
+        status: 'FAILED',
+        reason:
+          "The submitted information didn't contain changes. Submit different information to create a change set.",
+        changes: [],
+      };
+    }
+    const old = before?.template.resources ?? {};
+    const changes: Change[] = [];
+    for (const [id, r] of Object.entries(target.template.resources)) {
+      if (!old[id]) changes.push(resourceChange('Add', id, r));
+      else if (JSON.stringify(old[id]) !== JSON.stringify(r))
+        changes.push(resourceChange('Modify', id, r));
+    }
+    for (const [id, r] of Object.entries(old)) {
+      if (!target.template.resources[id])
+        changes.push(resourceChange('Remove', id, r));
+    }
+    return { status: 'CREATE_COMPLETE', changes };
+  }
+
+  describeChangeSet(input: DescribeChangeSetCommandInput) {
+    const stack = this.live(input.StackName!);
+    const changeSet = stack?.changeSets.get(input.ChangeSetName!);
+    if (!stack || !changeSet) {
+      throw new ChangeSetNotFoundException({
+        $metadata: {},
+        message: `ChangeSet [${input.ChangeSetName}] does not exist`,
+      });
+    }
+    const ready = this.now() >= changeSet.readyAt;
+    return {
+      ChangeSetName: changeSet.name,
+      ChangeSetId: changeSet.id,
+      StackId: stack.stackId,
+      StackName: stack.stackName,
+      Status: ready ? changeSet.outcome.status : 'CREATE_IN_PROGRESS',
+      StatusReason: ready ? changeSet.outcome.reason : undefined,
+      ExecutionStatus:
+        ready && changeSet.outcome.status === 'CREATE_COMPLETE'
+          ? 'AVAILABLE'
+          : 'UNAVAILABLE',
+      Changes: ready ? changeSet.outcome.changes : [],
+    };
+  }
+
+  deleteChangeSet(input: DeleteChangeSetCommandInput) {
+    this.live(input.StackName!)?.changeSets.delete(input.ChangeSetName!);
+    return {};
+  }
+
+  executeChangeSet(input: ExecuteChangeSetCommandInput) {
+    const stack = this.live(input.StackName!);
+    if (input.ClientRequestToken && stack?.tokens.has(input.ClientRequestToken))
+      return {};
+    const changeSet = stack?.changeSets.get(input.ChangeSetName!);
+    if (!stack || !changeSet) {
+      throw new ChangeSetNotFoundException({
+        $metadata: {},
+        message: `ChangeSet [${input.ChangeSetName}] does not exist`,
+      });
+    }
+    if (
+      this.now() < changeSet.readyAt ||
+      changeSet.outcome.status !== 'CREATE_COMPLETE'
+    ) {
+      throw new InvalidChangeSetStatusException({
+        $metadata: {},
+        message: 'ChangeSet is not in an executable state',
+      });
+    }
+    if (input.ClientRequestToken) stack.tokens.add(input.ClientRequestToken);
+    stack.changeSets.clear();
+    if (changeSet.type === 'CREATE')
+      this.scheduleCreate(stack, changeSet.target, input.ClientRequestToken);
+    else this.scheduleUpdate(stack, changeSet.target, input.ClientRequestToken);
+    return {};
+  }
+
+  deleteStack(input: DeleteStackCommandInput) {
+    const stack = this.live(input.StackName!);
+    if (!stack) return {};
+    if (input.ClientRequestToken && stack.tokens.has(input.ClientRequestToken))
+      return {};
+    if (
+      input.RetainResources?.length &&
+      this.statusOf(stack) !== 'DELETE_FAILED'
+    ) {
+      throw validationError(
+        'Invalid operation on stack: RetainResources applies only to stacks in DELETE_FAILED',
+      );
+    }
+    if (input.ClientRequestToken) stack.tokens.add(input.ClientRequestToken);
+    this.scheduleDelete(stack, input.ClientRequestToken);
+    return {};
+  }
+
+  // ---- operations ----
+
+  private scheduleCreate(stack: SimStack, target: Deployed, token?: string) {
+    const t0 = this.now();
+    const duration = this.timings(stack.stackName).create;
+    const ids = Object.keys(target.template.resources);
+    // Resources one after another; the stack completes moments after the last one, as CloudFormation's do.
+    const slot = (duration - STACK_SETTLE_MS) / Math.max(1, ids.length);
+    const failure = this.takeFailure(stack.stackName, ids);
+    const plan: SimStack['scheduled'] = [
+      this.stackEvent(stack, t0, 'CREATE_IN_PROGRESS', 'User Initiated', token),
+    ];
+    const created: string[] = [];
+    for (const [i, id] of ids.entries()) {
+      const type = target.template.resources[id].Type;
+      plan.push(
+        this.event(
+          stack,
+          t0 + slot * i + 1,
+          id,
+          type,
+          'CREATE_IN_PROGRESS',
+          undefined,
+          token,
+        ),
+      );
+      plan.push(
+        this.event(
+          stack,
+          t0 + slot * i + 2,
+          id,
+          type,
+          'CREATE_IN_PROGRESS',
+          'Resource creation Initiated',
+          token,
+        ),
+      );
+      if (failure?.logicalId === id) {
+        const at = t0 + slot * (i + 1);
+        plan.push(
+          this.event(
+            stack,
+            at,
+            id,
+            type,
+            'CREATE_FAILED',
+            failure.reason,
+            token,
+          ),
+        );
+        plan.push(
+          this.stackEvent(
+            stack,
+            at + 1,
+            'ROLLBACK_IN_PROGRESS',
+            `The following resource(s) failed to create: [${id}]. Rollback requested by user.`,
+            token,
+          ),
+        );
+        const back = [...created].reverse();
+        const rollbackSlot = (t0 + duration - at) / (back.length + 1);
+        back.forEach((done, j) => {
+          const doneType = target.template.resources[done].Type;
+          plan.push(
+            this.event(
+              stack,
+              at + rollbackSlot * j + 2,
+              done,
+              doneType,
+              'DELETE_IN_PROGRESS',
+              undefined,
+              token,
+            ),
+          );
+          plan.push(
+            this.event(
+              stack,
+              at + rollbackSlot * (j + 1),
+              done,
+              doneType,
+              'DELETE_COMPLETE',
+              undefined,
+              token,
+            ),
+          );
+        });
+        plan.push(
+          this.stackEvent(
+            stack,
+            t0 + duration,
+            'ROLLBACK_COMPLETE',
+            undefined,
+            token,
+          ),
+        );
+        stack.scheduled.push(...plan);
+        return;
+      }
+      plan.push(
+        this.event(
+          stack,
+          t0 + slot * (i + 1),
+          id,
+          type,
+          'CREATE_COMPLETE',
+          undefined,
+          token,
+        ),
+      );
+      created.push(id);
+    }
+    plan.push({
+      ...this.stackEvent(
+        stack,
+        t0 + duration,
+        'CREATE_COMPLETE',
+        undefined,
+        token,
+      ),
+      effect: () => (stack.deployed = target),
+    });
+    stack.scheduled.push(...plan);
+  }
+
+  private scheduleUpdate(stack: SimStack, target: Deployed, token?: string) {
+    const t0 = this.now();
+    stack.lastUpdatedTime = new Date(t0);
+    const duration = this.timings(stack.stackName).update;
+    const old = stack.deployed?.template.resources ?? {};
+    const touched = Object.entries(target.template.resources).filter(
+      ([id, r]) => JSON.stringify(old[id]) !== JSON.stringify(r),
+    );
+    const removed = Object.keys(old).filter(
+      id => !target.template.resources[id],
+    );
+    const failure = this.takeFailure(
+      stack.stackName,
+      touched.map(([id]) => id),
+    );
+    const slot =
+      (duration - STACK_SETTLE_MS) / (touched.length + removed.length + 1);
+    const plan: SimStack['scheduled'] = [
+      this.stackEvent(stack, t0, 'UPDATE_IN_PROGRESS', 'User Initiated', token),
+    ];
+    for (const [i, [id, r]] of touched.entries()) {
+      const verb = old[id] ? 'UPDATE' : 'CREATE';
+      plan.push(
+        this.event(
+          stack,
+          t0 + slot * i + 1,
+          id,
+          r.Type,
+          `${verb}_IN_PROGRESS`,
+          undefined,
+          token,
+        ),
+      );
+      if (failure?.logicalId === id) {
+        const at = t0 + slot * (i + 1);
+        plan.push(
+          this.event(
+            stack,
+            at,
+            id,
+            r.Type,
+            `${verb}_FAILED`,
+            failure.reason,
+            token,
+          ),
+        );
+        plan.push(
+          this.stackEvent(
+            stack,
+            at + 1,
+            'UPDATE_ROLLBACK_IN_PROGRESS',
+            `The following resource(s) failed to update: [${id}].`,
+            token,
+          ),
+        );
+        plan.push(
+          this.stackEvent(
+            stack,
+            t0 + duration,
+            'UPDATE_ROLLBACK_COMPLETE',
+            undefined,
+            token,
+          ),
+        );
+        stack.scheduled.push(...plan);
+        return;
+      }
+      plan.push(
+        this.event(
+          stack,
+          t0 + slot * (i + 1),
+          id,
+          r.Type,
+          `${verb}_COMPLETE`,
+          undefined,
+          token,
+        ),
+      );
+    }
+    const cleanupAt = t0 + slot * (touched.length + 1);
+    plan.push(
+      this.stackEvent(
+        stack,
+        cleanupAt,
+        'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+        undefined,
+        token,
+      ),
+    );
+    removed.forEach((id, j) => {
+      plan.push(
+        this.event(
+          stack,
+          cleanupAt + slot * j + 1,
+          id,
+          old[id].Type,
+          'DELETE_COMPLETE',
+          undefined,
+          token,
+        ),
+      );
+    });
+    plan.push({
+      ...this.stackEvent(
+        stack,
+        t0 + duration,
+        'UPDATE_COMPLETE',
+        undefined,
+        token,
+      ),
+      effect: () => (stack.deployed = target),
+    });
+    stack.scheduled.push(...plan);
+  }
+
+  private scheduleDelete(stack: SimStack, token?: string) {
+    const t0 = this.now();
+    stack.deletionTime = new Date(t0);
+    const plan: SimStack['scheduled'] = [
+      this.stackEvent(stack, t0, 'DELETE_IN_PROGRESS', 'User Initiated', token),
+    ];
+    const importers = this.importersOf(stack);
+    if (importers.length) {
+      plan.push(
+        this.stackEvent(
+          stack,
+          t0 + 1,
+          'DELETE_FAILED',
+          `Export ${importers[0].name} cannot be deleted as it is in use by ${importers[0].by}`,
+          token,
+        ),
+      );
+      stack.scheduled.push(...plan);
+      return;
+    }
+    const duration = this.timings(stack.stackName).delete;
+    const resources = Object.entries(
+      stack.deployed?.template.resources ?? {},
+    ).reverse();
+    const slot = (duration - STACK_SETTLE_MS) / Math.max(1, resources.length);
+    const failed: string[] = [];
+    const gone: string[] = [];
+    resources.forEach(([id, r], i) => {
+      plan.push(
+        this.event(
+          stack,
+          t0 + slot * i + 1,
+          id,
+          r.Type,
+          'DELETE_IN_PROGRESS',
+          undefined,
+          token,
+        ),
+      );
+      const at = t0 + slot * (i + 1);
+      const refusal = this.deletionRefusal(stack, id, r);
+      if (refusal) {
+        failed.push(id);
+        plan.push(
+          this.event(stack, at, id, r.Type, 'DELETE_FAILED', refusal, token),
+        );
+      } else if (r.DeletionPolicy === 'Retain') {
+        plan.push(
+          this.event(stack, at, id, r.Type, 'DELETE_SKIPPED', undefined, token),
+        );
+      } else {
+        gone.push(id);
+        const snapshot =
+          r.Type === 'AWS::RDS::DBInstance' &&
+          (r.DeletionPolicy ?? 'Snapshot') === 'Snapshot';
+        plan.push({
+          ...this.event(
+            stack,
+            at,
+            id,
+            r.Type,
+            'DELETE_COMPLETE',
+            undefined,
+            token,
+          ),
+          effect: snapshot
+            ? () => this.snapshots.push(`${stack.stackName}-${id}-snapshot`)
+            : undefined,
+        });
+      }
+    });
+    const end = t0 + duration;
+    if (failed.length) {
+      plan.push({
+        ...this.stackEvent(
+          stack,
+          end,
+          'DELETE_FAILED',
+          `The following resource(s) failed to delete: [${failed.join(
+            ', ',
+          )}]. `,
+          token,
+        ),
+        effect: () => {
+          const remaining = { ...stack.deployed!.template.resources };
+          gone.forEach(id => delete remaining[id]);
+          stack.deployed = {
+            ...stack.deployed!,
+            template: { ...stack.deployed!.template, resources: remaining },
+          };
+        },
+      });
+    } else {
+      plan.push({
+        ...this.stackEvent(stack, end, 'DELETE_COMPLETE', undefined, token),
+        effect: () => {
+          stack.deleted = true;
+          stack.deployed = undefined;
+        },
+      });
+    }
+    stack.scheduled.push(...plan);
+  }
+
+  private deletionRefusal(
+    stack: SimStack,
+    id: string,
+    r: TemplateResource,
+  ): string | undefined {
+    const props = r.Properties ?? {};
+    if (
+      r.Type === 'AWS::ECR::Repository' &&
+      stack.imagesIn.has(id) &&
+      props.EmptyOnDelete !== true
+    ) {
+      return `Resource handler returned message: "The repository with name '${props.RepositoryName}' in registry with id '${this.options.accountId}' cannot be deleted because it still contains images (Service: Ecr, Status Code: 400)" (HandlerErrorCode: GeneralServiceException)`;
+    }
+    if (
+      r.Type === 'AWS::RDS::DBInstance' &&
+      props.DeletionProtection === true
+    ) {
+      return 'Resource handler returned message: "Cannot delete protected DB Instance, please disable deletion protection and try again. (Service: Rds, Status Code: 400)" (HandlerErrorCode: InvalidRequest)';
+    }
+    return undefined;
+  }
+
+  private importersOf(stack: SimStack): { name: string; by: string }[] {
+    const names = new Set(
+      stack.deployed ? exportsOf(stack.deployed.template).map(e => e.name) : [],
+    );
+    const found: { name: string; by: string }[] = [];
+    for (const other of this.stacks) {
+      if (other === stack || other.deleted || !other.deployed) continue;
+      for (const n of importNames(other.deployed.template.document.Resources)) {
+        if (names.has(n)) found.push({ name: n, by: other.stackName });
+      }
+    }
+    return found;
+  }
+
+  private takeFailure(stackName: string, ids: string[]) {
+    const failure = this.failures.get(stackName);
+    if (failure && ids.includes(failure.logicalId)) {
+      this.failures.delete(stackName);
+      return failure;
+    }
+    return undefined;
+  }
+}
+
+function resourceChange(
+  action: 'Add' | 'Modify' | 'Remove',
+  id: string,
+  r: TemplateResource,
+): Change {
+  return {
+    Type: 'Resource',
+    ResourceChange: {
+      Action: action,
+      LogicalResourceId: id,
+      ResourceType: r.Type,
+      Replacement: action === 'Modify' ? 'False' : undefined,
+    },
+  };
+}
+
+/** The simulated AWS, wired into every CloudFormation, STS and IAM client. */
+export function simulateAws(options: SimulatedAwsOptions) {
+  const cloudFormation = new SimulatedCloudFormation(options);
+  const cfn = mockClient(CloudFormationClient);
+  const sts = mockClient(STSClient);
+  const iam = mockClient(IAMClient);
+  const callerArn =
+    options.callerArn ??
+    `arn:aws:sts::${
+      options.callerAccountId ?? options.accountId
+    }:assumed-role/bpa-portal/backstage-session`;
+  // callsFake handlers run synchronously; a rejected promise is how the SDK reports errors.
+  const handle =
+    <I, O>(fn: (input: I) => O) =>
+    async (input: I) =>
+      fn(input);
+
+  cfn
+    .on(DescribeStacksCommand)
+    .callsFake(handle(i => cloudFormation.describeStacks(i)));
+  cfn
+    .on(DescribeStackEventsCommand)
+    .callsFake(handle(i => cloudFormation.describeStackEvents(i)));
+  cfn
+    .on(GetTemplateCommand)
+    .callsFake(handle(i => cloudFormation.getTemplate(i)));
+  cfn
+    .on(CreateChangeSetCommand)
+    .callsFake(handle(i => cloudFormation.createChangeSet(i)));
+  cfn
+    .on(DescribeChangeSetCommand)
+    .callsFake(handle(i => cloudFormation.describeChangeSet(i)));
+  cfn
+    .on(DeleteChangeSetCommand)
+    .callsFake(handle(i => cloudFormation.deleteChangeSet(i)));
+  cfn
+    .on(ExecuteChangeSetCommand)
+    .callsFake(handle(i => cloudFormation.executeChangeSet(i)));
+  cfn
+    .on(DeleteStackCommand)
+    .callsFake(handle(i => cloudFormation.deleteStack(i)));
+
+  sts.on(GetCallerIdentityCommand).callsFake(async () => {
+    if (options.noCredentials) {
+      const error = new Error('Could not load credentials from any providers');
+      error.name = 'CredentialsProviderError';
+      throw error;
+    }
+    return {
+      Account: options.callerAccountId ?? options.accountId,
+      Arn: callerArn,
+      UserId: 'AROAEXAMPLEID:backstage-session',
+    };
+  });
+  iam
+    .on(SimulatePrincipalPolicyCommand)
+    .callsFake(async (input: SimulatePrincipalPolicyCommandInput) => {
+      if (options.simulationDenied) {
+        throw new IAMServiceException({
+          name: 'AccessDenied',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 403 },
+          message: `User: ${callerArn} is not authorized to perform: iam:SimulatePrincipalPolicy`,
+        });
+      }
+      const denied = new Set(options.deniedActions ?? []);
+      const resource = input.ResourceArns?.[0] ?? '*';
+      const context = Object.fromEntries(
+        (input.ContextEntries ?? []).map(e => [
+          e.ContextKeyName!,
+          e.ContextKeyValues ?? [],
+        ]),
+      );
+      const allowed = (action: string) =>
+        !denied.has(action) &&
+        (!options.policy ||
+          policyAllows(options.policy, action, resource, context));
+      return {
+        IsTruncated: false,
+        EvaluationResults: (input.ActionNames ?? []).map(action => ({
+          EvalActionName: action,
+          EvalResourceName: resource,
+          EvalDecision: allowed(action) ? 'allowed' : 'implicitDeny',
+        })),
+      };
+    });
+
+  return {
+    cloudFormation,
+    mocks: { cfn, sts, iam },
+    /** AWS API calls made so far, every service. */
+    callCount: () =>
+      cfn.calls().length + sts.calls().length + iam.calls().length,
+    /** CloudFormation calls so far, in order, by command name (`CreateChangeSet`). */
+    cloudFormationCalls: () =>
+      cfn.calls().map(c => {
+        const command = c.args[0] as {
+          constructor: { name: string };
+          input: Record<string, any>;
+        };
+        return {
+          command: command.constructor.name.replace(/Command$/, ''),
+          input: command.input,
+        };
+      }),
+    /** The inputs of every call of one CloudFormation command so far. */
+    inputsOf: (command: string): Record<string, any>[] =>
+      cfn
+        .calls()
+        .map(
+          c =>
+            c.args[0] as {
+              constructor: { name: string };
+              input: Record<string, any>;
+            },
+        )
+        .filter(c => c.constructor.name === `${command}Command`)
+        .map(c => c.input),
+    /** Forgets the calls made so far (the simulated account keeps its state). */
+    resetHistory() {
+      cfn.resetHistory();
+      sts.resetHistory();
+      iam.resetHistory();
+    },
+    restore() {
+      cfn.restore();
+      sts.restore();
+      iam.restore();
+    },
+  };
+}
+
+export type SimulatedAws = ReturnType<typeof simulateAws>;
+
+/**
+ * Time that passes only when someone sleeps: a sleeper wakes once every
+ * other piece of work is itself asleep, at the earliest wake-up time. Hours
+ * of stack operations take milliseconds, in a deterministic order.
+ */
+export class VirtualClock implements Clock {
+  private t: number;
+  private readonly sleepers: { at: number; seq: number; wake: () => void }[] =
+    [];
+  private seq = 0;
+  private scheduled = false;
+
+  constructor(start = Date.UTC(2025, 0, 1)) {
+    this.t = start;
+  }
+
+  now() {
+    return this.t;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise(resolve => {
+      this.sleepers.push({ at: this.t + ms, seq: this.seq++, wake: resolve });
+      this.schedule();
+    });
+  }
+
+  private schedule() {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // Two turns of the event loop: every promise chain that can run has run.
+    setImmediate(() =>
+      setImmediate(() => {
+        this.scheduled = false;
+        if (!this.sleepers.length) return;
+        this.sleepers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+        const next = this.sleepers.shift()!;
+        this.t = Math.max(this.t, next.at);
+        next.wake();
+        if (this.sleepers.length) this.schedule();
+      }),
+    );
+  }
+}
+
+/** The reference values of the parameters the stacks take: what the deploy action fills in. */
+export const TEST_PARAMETERS: Record<string, string> = {
+  PortalPrincipalArn: 'arn:aws:iam::123456789012:role/bpa-portal',
+  CertificateArn:
+    'arn:aws:acm:us-east-1:123456789012:certificate/0b5c1f7e-3c9a-4a11-9d3e-5f0c2a7b8e91',
+};
+
+/** A log that keeps its lines, for assertions. */
+export function recordingLogger() {
+  const lines: { level: 'info' | 'warn'; message: string }[] = [];
+  return {
+    lines,
+    messages: () => lines.map(l => l.message),
+    info: (message: string) => lines.push({ level: 'info', message }),
+    warn: (message: string) => lines.push({ level: 'warn', message }),
+  };
+}
+
+/** What the deploy action asks of the deployer for each stack of an environment, with the test parameters. */
+export function stackRequests(
+  spec: EnvironmentSpec,
+): Record<StackKind, StackRequest> {
+  const bodies = new Map(
+    renderStackTemplates(spec).map(a => [a.path, a.content]),
+  );
+  const parameters: Partial<Record<StackKind, Record<string, string>>> = {
+    cluster: { PortalPrincipalArn: TEST_PARAMETERS.PortalPrincipalArn },
+    edge: { CertificateArn: TEST_PARAMETERS.CertificateArn },
+  };
+  return Object.fromEntries(
+    STACK_KINDS.map(kind => [
+      kind,
+      {
+        environment: spec.name,
+        kind,
+        stackName: resourceNames(spec).stack(kind),
+        templateBody: bodies.get(`cloudformation/${kind}.yaml`)!,
+        parameters: parameters[kind] ?? {},
+        tags: environmentTags(spec),
+      },
+    ]),
+  ) as Record<StackKind, StackRequest>;
+}

@@ -1,0 +1,102 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { STSClient } from '@aws-sdk/client-sts';
+import { Config } from '@backstage/config';
+import {
+  AwsCredentialsManager,
+  DefaultAwsCredentialsManager,
+} from '@backstage/integration-aws-node';
+
+/** Where an environment lives: its account and region (from the spec). */
+export interface AwsTarget {
+  accountId: string;
+  region: string;
+}
+
+/** The SDK clients the apply uses, all for one account and region. */
+export interface AwsClients {
+  target: AwsTarget;
+  cloudFormation: CloudFormationClient;
+  sts: STSClient;
+  iam: IAMClient;
+}
+
+export interface AwsClientFactory {
+  /**
+   * Clients for one account and region. Fails with a message naming the
+   * account when no credentials are configured for it.
+   */
+  forTarget(target: AwsTarget): Promise<AwsClients>;
+}
+
+export interface AwsClientFactoryOptions {
+  credentialsManager: AwsCredentialsManager;
+  /**
+   * Sends every call to this URL instead of AWS (a local emulator, a test).
+   * Without it the SDK still honours `AWS_ENDPOINT_URL` and
+   * `AWS_ENDPOINT_URL_<SERVICE>`.
+   */
+  endpoint?: string;
+  /** Attempts per call, retries included; throttling is retried with adaptive backoff. */
+  maxAttempts?: number;
+}
+
+/** Stack waits poll for an hour; throttling then must slow us down, not fail the task. */
+const DEFAULT_MAX_ATTEMPTS = 8;
+
+/** Thrown when no credentials can be found for the environment's account. */
+export class AwsCredentialsMissingError extends Error {
+  constructor(accountId: string, cause: unknown) {
+    super(
+      `No AWS credentials for account ${accountId}: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }. Configure the account under aws.accounts in app-config.yaml, or give the backend default credentials (environment variables, AWS_PROFILE, or an instance/pod role).`,
+    );
+    this.name = 'AwsCredentialsMissingError';
+  }
+}
+
+export function createAwsClientFactory(
+  options: AwsClientFactoryOptions,
+): AwsClientFactory {
+  return {
+    async forTarget(target) {
+      let provider;
+      try {
+        provider = await options.credentialsManager.getCredentialProvider({
+          accountId: target.accountId,
+        });
+      } catch (error) {
+        throw new AwsCredentialsMissingError(target.accountId, error);
+      }
+      const common = {
+        region: target.region,
+        credentials: provider.sdkCredentialProvider,
+        maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        retryMode: 'adaptive',
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      };
+      return {
+        target,
+        cloudFormation: new CloudFormationClient(common),
+        sts: new STSClient(common),
+        iam: new IAMClient(common),
+      };
+    },
+  };
+}
+
+/**
+ * The client factory of the portal: credentials from `aws.accounts` (and
+ * `aws.mainAccount`, `aws.accountDefaults`) in app-config, else the SDK's
+ * default chain.
+ */
+export function awsClientFactoryFromConfig(
+  config: Config,
+  options: Omit<AwsClientFactoryOptions, 'credentialsManager'> = {},
+): AwsClientFactory {
+  return createAwsClientFactory({
+    ...options,
+    credentialsManager: DefaultAwsCredentialsManager.fromConfig(config),
+  });
+}

@@ -1,0 +1,59 @@
+export {
+  AwsCredentialsMissingError,
+  awsClientFactoryFromConfig,
+  createAwsClientFactory,
+} from './clients';
+export type {
+  AwsClientFactory,
+  AwsClientFactoryOptions,
+  AwsClients,
+  AwsTarget,
+} from './clients';
+export { formatElapsed } from './clock';
+export type { Clock as StackClock } from './clock';
+export {
+  AwsAccessError,
+  principalArnOf,
+  verifyAwsAccess,
+} from './credentialsCheck';
+export type { AwsAccess } from './credentialsCheck';
+export {
+  allPortalActions,
+  requiredActions,
+  unknownResourceTypes,
+} from './permissions';
+export {
+  DEFAULT_STACK_TIMEOUTS_MS,
+  StackDeployer,
+  StackOperationError,
+  StackWaitTimeoutError,
+  stackOutputs,
+} from './stackDeployer';
+export type {
+  Checkpoint as StackCheckpoint,
+  CheckpointValue as StackCheckpointValue,
+  StackDeployerOptions,
+  StackDeployment,
+  StackRequest,
+  StackResult,
+} from './stackDeployer';
+export type { ResourceFailure } from './stackEvents';
+export {
+  MAX_TEMPLATE_BODY_BYTES,
+  environmentTagValues,
+  parseTemplateBody,
+  readsSsmParameters,
+  resourceTypes,
+} from './templateBody';
+export type { ParsedTemplate, TemplateParameter } from './templateBody';
+export {
+  TEARDOWN_WAVES,
+  TeardownRefusedError,
+  executeTeardown,
+  environmentResourceTypes,
+  planTeardown,
+  templateReadyForDeletion,
+} from './teardown';
+export type { TeardownOptions, TeardownPlan } from './teardown';
+/** The stack tags every deployed stack carries (and CloudFormation copies to its resources). */
+export { environmentTags } from '../plan/cloudformation';

@@ -1,0 +1,47 @@
+import { Config } from '@backstage/config';
+import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
+import { ecrRegistryLogin, RegistryLogin } from '../helm/ecrLogin';
+import { createKubernetesConnector, KubernetesConnector } from './connection';
+import {
+  createAwsReferenceValuesFactory,
+  ReferenceValuesFactory,
+} from './referenceValues';
+
+/** What the in-cluster actions need from the portal's configuration, built once. */
+export interface InClusterServices {
+  connector: KubernetesConnector;
+  referenceValues: ReferenceValuesFactory;
+  /** `bpa.helm.binary`, when set. */
+  helmBinary?: string;
+  ecrLogin(registry: {
+    host: string;
+    accountId: string;
+    region: string;
+  }): Promise<RegistryLogin>;
+}
+
+/**
+ * From app-config: AWS credentials per account (`aws.accounts`, else the
+ * default chain), `bpa.kubernetes.kubeconfig` (a kubeconfig file used
+ * instead of EKS) and `bpa.helm.binary`.
+ */
+export function inClusterServicesFromConfig(config: Config): InClusterServices {
+  const credentialsManager = DefaultAwsCredentialsManager.fromConfig(config);
+  return {
+    connector: createKubernetesConnector({
+      credentialsManager,
+      kubeconfigFile: config.getOptionalString('bpa.kubernetes.kubeconfig'),
+    }),
+    referenceValues: createAwsReferenceValuesFactory(credentialsManager),
+    helmBinary: config.getOptionalString('bpa.helm.binary'),
+    async ecrLogin({ host, accountId, region }) {
+      const { sdkCredentialProvider } =
+        await credentialsManager.getCredentialProvider({ accountId });
+      return ecrRegistryLogin({
+        host,
+        region,
+        credentials: sdkCredentialProvider,
+      });
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { JsonObject } from '@backstage/types';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { REFERENCE_SPEC_INPUT } from '@internal/backstage-plugin-bpa-common';
+import { createAwsClientFactory } from '@internal/backstage-plugin-bpa-node';
+// The simulated CloudFormation, STS and IAM of bpa-node's tests (aws-sdk-client-mock underneath).
+import {
+  SimulatedAwsOptions,
+  VirtualClock,
+  simulateAws,
+} from '@internal/backstage-plugin-bpa-node/src/aws/__testUtils__/simulatedAws';
+import { createPlanEnvironmentAction } from '../actions/planEnvironment';
+import { AwsActionOptions } from '../actions/awsCommon';
+
+export const REFERENCE_SPEC = REFERENCE_SPEC_INPUT as unknown as JsonObject;
+export const CERTIFICATE_ARN =
+  'arn:aws:acm:us-east-1:123456789012:certificate/0b5c1f7e-3c9a-4a11-9d3e-5f0c2a7b8e91';
+const MINUTE = 60_000;
+
+/** Stack latencies as in the reference deployment (minutes of virtual time). */
+export const REFERENCE_TIMINGS = {
+  'bpa-demo-network': { create: 3 * MINUTE, delete: 4 * MINUTE },
+  'bpa-demo-cluster': { create: 12 * MINUTE, delete: 10 * MINUTE },
+  'bpa-demo-data': { create: 9 * MINUTE, delete: 8 * MINUTE },
+  'bpa-demo-registry': { create: 1 * MINUTE, delete: 1 * MINUTE },
+  'bpa-demo-edge': { create: 3 * MINUTE, delete: 2 * MINUTE },
+};
+
+/** A logger keeping every line, for searching. */
+function capturingLogger() {
+  const lines: string[] = [];
+  const record = (level: string) => (message: string) => {
+    lines.push(`${level} ${message}`);
+  };
+  const logger: LoggerService = {
+    error: record('error'),
+    warn: record('warn'),
+    info: record('info'),
+    debug: record('debug'),
+    child: () => logger,
+  };
+  return { logger, lines };
+}
+
+/**
+ * A workspace holding the reference environment's plan, a simulated AWS
+ * account on a virtual clock, and the options the AWS actions are built
+ * with. `run` executes an action like a task step: outputs and log lines
+ * captured, checkpoints kept across runs as a resumed task keeps them.
+ */
+export async function awsTestEnvironment(
+  options: Partial<SimulatedAwsOptions> = {},
+) {
+  const workspacePath = await fs.mkdtemp(path.join(os.tmpdir(), 'bpa-aws-'));
+  await createPlanEnvironmentAction().handler(
+    createMockActionContext({
+      workspacePath,
+      input: { spec: REFERENCE_SPEC, outputDir: 'bpa-plan' },
+    }) as any,
+  );
+  const clock = new VirtualClock();
+  const aws = simulateAws({
+    clock,
+    accountId: '123456789012',
+    region: 'us-east-1',
+    timings: REFERENCE_TIMINGS,
+    ...options,
+  });
+  const actionOptions: AwsActionOptions = {
+    clients: createAwsClientFactory({
+      credentialsManager: {
+        getCredentialProvider: async () => ({
+          accountId: '123456789012',
+          sdkCredentialProvider: async () => ({
+            accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+            secretAccessKey: 'not-a-real-key',
+          }),
+        }),
+      },
+    }),
+    clock,
+    pollIntervalMs: 20_000,
+  };
+  const checkpoints = new Map<string, unknown>();
+
+  async function run(
+    action: { handler(ctx: any): Promise<void> },
+    input: JsonObject,
+    runOptions: { isDryRun?: boolean } = {},
+  ) {
+    const { logger, lines } = capturingLogger();
+    const ctx = {
+      ...createMockActionContext({ input, logger, workspacePath }),
+      isDryRun: runOptions.isDryRun ?? false,
+      async checkpoint({
+        key,
+        fn,
+      }: {
+        key: string;
+        fn: () => Promise<unknown>;
+      }) {
+        if (checkpoints.has(key)) return checkpoints.get(key);
+        const value = await fn();
+        checkpoints.set(key, value);
+        return value;
+      },
+    };
+    const outputs: Record<string, any> = {};
+    (ctx.output as jest.Mock).mockImplementation(
+      (name: string, value: unknown) => {
+        outputs[name] = value;
+      },
+    );
+    let error: Error | undefined;
+    try {
+      await action.handler(ctx);
+    } catch (e) {
+      error = e as Error;
+    }
+    return { outputs, lines, error };
+  }
+
+  return {
+    workspacePath,
+    clock,
+    aws,
+    actionOptions,
+    checkpoints,
+    run,
+    async cleanup() {
+      aws.restore();
+      await fs.rm(workspacePath, { recursive: true, force: true });
+    },
+  };
+}
+
+export type AwsTestEnvironment = Awaited<ReturnType<typeof awsTestEnvironment>>;

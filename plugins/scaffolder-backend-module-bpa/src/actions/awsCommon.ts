@@ -1,0 +1,144 @@
+import fs from 'node:fs/promises';
+import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import { ActionContext } from '@backstage/plugin-scaffolder-node';
+import {
+  EnvironmentSpec,
+  STACK_KINDS,
+  StackKind,
+  SupportedVersions,
+} from '@internal/backstage-plugin-bpa-common';
+import {
+  AwsClientFactory,
+  AwsClients,
+  DEFAULT_STACK_TIMEOUTS_MS,
+  ParsedTemplate,
+  StackClock,
+  StackDeployer,
+  environmentTagValues,
+  parseTemplateBody,
+} from '@internal/backstage-plugin-bpa-node';
+
+/** What the AWS actions are built with, once, in the module's init. */
+export interface AwsActionOptions {
+  /** AWS SDK clients per account and region, credentials from `aws.*` in app-config. */
+  clients: AwsClientFactory;
+  /** Versions and tiers accepted by validation; defaults to the built-in list. */
+  supportedVersions?: SupportedVersions;
+  /** Between two looks at a stack's events (`bpa.aws.pollIntervalSeconds`). Default 20 s. */
+  pollIntervalMs?: number;
+  clock?: StackClock;
+}
+
+/** A deployer writing progress to the task log and checkpointing every mutation in the task. */
+export function stackDeployer(
+  ctx: Pick<ActionContext<any, any>, 'logger' | 'checkpoint' | 'signal'>,
+  clients: AwsClients,
+  options: AwsActionOptions,
+  timeoutMinutes?: number,
+): StackDeployer {
+  return new StackDeployer({
+    cloudFormation: clients.cloudFormation,
+    logger: ctx.logger,
+    checkpoint: (key, fn) => ctx.checkpoint({ key, fn }),
+    clock: options.clock,
+    pollIntervalMs: options.pollIntervalMs,
+    signal: ctx.signal,
+    timeoutsMs: timeoutMinutes
+      ? Object.fromEntries(STACK_KINDS.map(k => [k, timeoutMinutes * 60_000]))
+      : DEFAULT_STACK_TIMEOUTS_MS,
+  });
+}
+
+/** Stack kinds once each, in deployment order. */
+export function orderedKinds(kinds: readonly StackKind[]): StackKind[] {
+  return STACK_KINDS.filter(k => kinds.includes(k));
+}
+
+export interface PlannedTemplate {
+  body: string;
+  parsed: ParsedTemplate;
+}
+
+/**
+ * The stack templates the plan wrote into the workspace: what was reviewed is
+ * what is deployed. Refuses a plan directory without them, or one planned
+ * for another environment.
+ */
+export async function readPlannedTemplates(
+  workspacePath: string,
+  planDirectory: string,
+  kinds: StackKind[],
+  spec: EnvironmentSpec,
+): Promise<Map<StackKind, PlannedTemplate>> {
+  const templates = new Map<StackKind, PlannedTemplate>();
+  for (const kind of kinds) {
+    const relative = `${planDirectory}/cloudformation/${kind}.yaml`;
+    const file = resolveSafeChildPath(workspacePath, relative);
+    let body: string;
+    try {
+      body = await fs.readFile(file, 'utf8');
+    } catch {
+      throw new InputError(
+        `The plan has no ${relative}: run bpa:environment:plan first (its outputDir is this action's planDirectory)`,
+      );
+    }
+    let parsed: ParsedTemplate;
+    try {
+      parsed = parseTemplateBody(body);
+    } catch (error) {
+      throw new InputError(
+        `${relative} is not a CloudFormation template: ${
+          (error as Error).message
+        }`,
+      );
+    }
+    const planned = environmentTagValues(parsed);
+    if (planned.some(name => name !== spec.name)) {
+      throw new InputError(
+        `${relative} was planned for environment ${planned.join(', ')}, not ${
+          spec.name
+        }: plan this request again`,
+      );
+    }
+    templates.set(kind, { body, parsed });
+  }
+  return templates;
+}
+
+/**
+ * Refuses a template whose parameters the apply cannot fill: each must be
+ * one the apply provides, or have a default. Secret parameters (NoEcho) are
+ * refused: secrets live in Secrets Manager, never in stack parameters.
+ */
+export function checkStackParameters(
+  kind: StackKind,
+  template: ParsedTemplate,
+  provided: string[],
+): void {
+  for (const [name, declared] of Object.entries(template.parameters)) {
+    if (declared.NoEcho === true || declared.NoEcho === 'true') {
+      throw new InputError(
+        `The ${kind} template takes a secret parameter ${name}; secrets belong in Secrets Manager, not in stack parameters`,
+      );
+    }
+    if (!provided.includes(name) && declared.Default === undefined) {
+      throw new InputError(
+        `The ${kind} stack needs a value for its parameter ${name}`,
+      );
+    }
+  }
+}
+
+/** The values the apply provides for the parameters this template takes; the others keep their defaults. */
+export function stackParameters(
+  template: ParsedTemplate,
+  values: Record<string, string | undefined>,
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const name of Object.keys(template.parameters)) {
+    const value = values[name];
+    if (value !== undefined) result[name] = value;
+  }
+  return result;
+}

@@ -1,0 +1,66 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+const spec = {
+  name: 'bpa-demo',
+  owner: 'group:default/platform-team',
+  aws: { accountId: '123456789012', region: 'us-east-1' },
+  network: { adminCidr: '203.0.113.0/24' },
+  atlas: { projectId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
+};
+
+export const examples: TemplateExample[] = [
+  {
+    description:
+      'Deploy the network stack from the plan in bpa-plan and wait for it: the other stacks import its exports.',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'network',
+          action: 'bpa:aws:deploy',
+          name: 'Deploy the network',
+          input: { spec, stacks: ['network'] },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      'Start the cluster, data and registry stacks side by side and return at once; bpa:aws:wait follows them.',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'start',
+          action: 'bpa:aws:deploy',
+          name: 'Start the cluster, database and registry',
+          input: {
+            spec,
+            stacks: ['cluster', 'data', 'registry'],
+            planDirectory: 'bpa-plan',
+            wait: false,
+          },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      'Deploy the load balancer with its certificate, replacing the stack if an earlier attempt left it rolled back.',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'edge',
+          action: 'bpa:aws:deploy',
+          name: 'Deploy the load balancer',
+          input: {
+            spec,
+            stacks: ['edge'],
+            certificateArn:
+              'arn:aws:acm:us-east-1:123456789012:certificate/0b5c1f7e-3c9a-4a11-9d3e-5f0c2a7b8e91',
+            replaceRolledBackStacks: true,
+          },
+        },
+      ],
+    }),
+  },
+];

@@ -1,0 +1,251 @@
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  STACK_KINDS,
+  StackKind,
+  resourceNames,
+} from '@internal/backstage-plugin-bpa-common';
+import {
+  StackDeployment,
+  StackResult,
+  environmentTags,
+  readsSsmParameters,
+  requiredActions,
+  resourceTypes,
+  verifyAwsAccess,
+} from '@internal/backstage-plugin-bpa-node';
+import { examples } from './awsDeploy.examples';
+import {
+  AwsActionOptions,
+  checkStackParameters,
+  orderedKinds,
+  readPlannedTemplates,
+  stackDeployer,
+  stackParameters,
+} from './awsCommon';
+import { parseSpecInput } from './util';
+
+/**
+ * When a stack may start: CloudFormation resolves a stack's imports of the
+ * network's exports when it starts, and the edge comes after the cluster
+ * (its targets are the cluster's nodes).
+ */
+const DEPLOY_LEVEL: Record<StackKind, number> = {
+  network: 0,
+  cluster: 1,
+  data: 1,
+  registry: 1,
+  edge: 2,
+};
+
+/** Runs every promise to its end; throws one error naming every failure. */
+async function allOrReport<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.filter(
+    (s): s is PromiseRejectedResult => s.status === 'rejected',
+  );
+  if (failed.length === 1) throw failed[0].reason;
+  if (failed.length) {
+    throw new Error(failed.map(f => (f.reason as Error).message).join('\n\n'));
+  }
+  return settled.map(s => (s as PromiseFulfilledResult<T>).value);
+}
+
+/**
+ * `bpa:aws:deploy` — creates or updates the environment's CloudFormation
+ * stacks from the plan in the workspace, through change sets (an empty one
+ * changes nothing). With `wait: false` the stacks are started and the action
+ * returns, so the slow ones run side by side; `bpa:aws:wait` then follows them.
+ */
+export function createAwsDeployAction(options: AwsActionOptions) {
+  return createTemplateAction({
+    id: 'bpa:aws:deploy',
+    description:
+      "Creates or updates a BPA environment's CloudFormation stacks (network, cluster, data, registry, edge) from the plan's templates, through change sets, with progress from the stack events; optionally returns once they are started.",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        spec: z =>
+          z
+            .record(z.string(), z.unknown())
+            .describe(
+              'The environment request, as given to bpa:environment:plan',
+            ),
+        stacks: z =>
+          z
+            .array(z.enum(STACK_KINDS))
+            .min(1)
+            .describe(
+              'The stacks to deploy: network, cluster, data, registry, edge',
+            ),
+        planDirectory: z =>
+          z
+            .string()
+            .default('bpa-plan')
+            .describe(
+              "Workspace directory of the plan (bpa:environment:plan's outputDir)",
+            ),
+        wait: z =>
+          z
+            .boolean()
+            .default(true)
+            .describe(
+              'Wait until the stacks are complete; false returns once they are started (follow them with bpa:aws:wait)',
+            ),
+        certificateArn: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'ACM certificate of the load balancer listeners; required for the edge stack',
+            ),
+        replaceRolledBackStacks: z =>
+          z
+            .boolean()
+            .default(false)
+            .describe(
+              'Delete and create again a stack whose creation failed earlier (ROLLBACK_COMPLETE); otherwise such a stack is refused',
+            ),
+        timeoutMinutes: z =>
+          z
+            .number()
+            .positive()
+            .optional()
+            .describe(
+              'Minutes to wait for each stack; default per stack (cluster 40, data 60, others less)',
+            ),
+      },
+      output: {
+        stacks: z =>
+          z
+            .array(
+              z.object({
+                kind: z.enum(STACK_KINDS),
+                stackName: z.string(),
+                stackId: z.string().nullable(),
+                change: z.enum(['create', 'update', 'unchanged']),
+                token: z.string().nullable(),
+              }),
+            )
+            .describe(
+              'What was started for each stack; give it to bpa:aws:wait',
+            ),
+        outputs: z =>
+          z
+            .record(z.string(), z.record(z.string(), z.string()))
+            .describe(
+              'Stack outputs by stack kind, once waited for (no secrets)',
+            ),
+        principalArn: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "The portal's IAM principal, given cluster access in the cluster stack",
+            ),
+      },
+    },
+    async handler(ctx) {
+      const spec = parseSpecInput(ctx.input.spec, options.supportedVersions);
+      const names = resourceNames(spec);
+      const kinds = orderedKinds(ctx.input.stacks);
+      const wait = ctx.input.wait !== false;
+      if (!wait && kinds.includes('network') && kinds.length > 1) {
+        throw new InputError(
+          "The other stacks import the network stack's exports: deploy network with wait: true first, then start the others",
+        );
+      }
+      if (kinds.includes('edge') && !ctx.input.certificateArn) {
+        throw new InputError(
+          'The edge stack needs certificateArn (the ACM certificate of its HTTPS listeners)',
+        );
+      }
+      const templates = await readPlannedTemplates(
+        ctx.workspacePath,
+        ctx.input.planDirectory ?? 'bpa-plan',
+        kinds,
+        spec,
+      );
+      const provided = [
+        'PortalPrincipalArn',
+        ...(ctx.input.certificateArn ? ['CertificateArn'] : []),
+      ];
+      for (const kind of kinds) {
+        checkStackParameters(kind, templates.get(kind)!.parsed, provided);
+      }
+
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would ${wait ? 'deploy' : 'start'} stacks ${kinds
+            .map(k => names.stack(k))
+            .join(', ')} in account ${spec.aws.accountId}, ${
+            spec.aws.region
+          }, from ${ctx.input.planDirectory ?? 'bpa-plan'}`,
+        );
+        ctx.output('stacks', []);
+        ctx.output('outputs', {});
+        return;
+      }
+
+      const clients = await options.clients.forTarget({
+        accountId: spec.aws.accountId,
+        region: spec.aws.region,
+      });
+      const parsed = kinds.map(k => templates.get(k)!.parsed);
+      const replaceRolledBack = ctx.input.replaceRolledBackStacks === true;
+      const access = await verifyAwsAccess({
+        clients,
+        environment: spec.name,
+        actions: requiredActions({
+          operation: 'deploy',
+          resourceTypes: parsed.flatMap(resourceTypes),
+          readsSsmParameters: parsed.some(readsSsmParameters),
+          replacesStacks: replaceRolledBack,
+        }),
+        operation: 'deploy',
+        logger: ctx.logger,
+      });
+      const deployer = stackDeployer(
+        ctx,
+        clients,
+        options,
+        ctx.input.timeoutMinutes,
+      );
+      const request = (kind: StackKind) => ({
+        environment: spec.name,
+        kind,
+        stackName: names.stack(kind),
+        templateBody: templates.get(kind)!.body,
+        parameters: stackParameters(templates.get(kind)!.parsed, {
+          PortalPrincipalArn: access.principalArn,
+          CertificateArn: ctx.input.certificateArn,
+        }),
+        tags: environmentTags(spec),
+      });
+      const start = (kind: StackKind) =>
+        deployer.start(request(kind), { replaceRolledBack });
+
+      const deployments: StackDeployment[] = [];
+      const outputs: Record<string, Record<string, string>> = {};
+      if (!wait) {
+        deployments.push(...(await allOrReport(kinds.map(start))));
+      } else {
+        for (const level of [...new Set(kinds.map(k => DEPLOY_LEVEL[k]))]) {
+          const started = await allOrReport(
+            kinds.filter(k => DEPLOY_LEVEL[k] === level).map(start),
+          );
+          deployments.push(...started);
+          const results: StackResult[] = await allOrReport(
+            started.map(d => deployer.wait(d)),
+          );
+          results.forEach(r => (outputs[r.kind] = r.outputs));
+        }
+      }
+
+      ctx.output('stacks', deployments);
+      ctx.output('outputs', outputs);
+      ctx.output('principalArn', access.principalArn);
+    },
+  });
+}

@@ -1,0 +1,46 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+const spec = {
+  name: 'bpa-demo',
+  owner: 'group:default/platform-team',
+  aws: { accountId: '123456789012', region: 'us-east-1' },
+  network: { adminCidr: '203.0.113.0/24' },
+  atlas: { projectId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
+};
+
+export const examples: TemplateExample[] = [
+  {
+    description:
+      "Tear the environment's stacks down, lifting the database's deletion protection (RDS takes a final snapshot) and keeping ECR repositories that hold images.",
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'teardown',
+          action: 'bpa:aws:teardown',
+          name: 'Delete the AWS stacks',
+          input: { spec, liftDeletionProtection: true },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      'Tear everything down, ECR repositories and their images included.',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'teardown',
+          action: 'bpa:aws:teardown',
+          name: 'Delete the AWS stacks and images',
+          input: {
+            spec,
+            liftDeletionProtection: true,
+            deleteImages: true,
+            timeoutMinutes: 90,
+          },
+        },
+      ],
+    }),
+  },
+];

@@ -1,0 +1,136 @@
+import {
+  AwsTestEnvironment,
+  CERTIFICATE_ARN,
+  REFERENCE_SPEC,
+  awsTestEnvironment,
+} from '../__testUtils__/aws';
+import { createAwsDeployAction } from './awsDeploy';
+import { createAwsTeardownAction } from './awsTeardown';
+
+describe('bpa:aws:teardown', () => {
+  let env: AwsTestEnvironment;
+  beforeEach(async () => {
+    env = await awsTestEnvironment();
+    const deploy = createAwsDeployAction(env.actionOptions);
+    await env.run(deploy, { spec: REFERENCE_SPEC, stacks: ['network'] });
+    await env.run(deploy, {
+      spec: REFERENCE_SPEC,
+      stacks: ['cluster', 'data', 'registry'],
+    });
+    await env.run(deploy, {
+      spec: REFERENCE_SPEC,
+      stacks: ['edge'],
+      certificateArn: CERTIFICATE_ARN,
+    });
+    env.aws.resetHistory();
+  });
+  afterEach(() => env.cleanup());
+
+  const teardown = (
+    input: Record<string, unknown>,
+    options?: { isDryRun?: boolean },
+  ) =>
+    env.run(
+      createAwsTeardownAction(env.actionOptions),
+      { spec: REFERENCE_SPEC, ...input } as any,
+      options,
+    );
+  const deletedStacks = () =>
+    env.aws
+      .inputsOf('DeleteStack')
+      .map(i => /stack\/([^/]+)\//.exec(i.StackName)![1]);
+
+  it('deletes the stacks in reverse order, the database leaving its final snapshot', async () => {
+    const { outputs, lines, error } = await teardown({
+      liftDeletionProtection: true,
+    });
+
+    expect(error).toBeUndefined();
+    expect(deletedStacks()).toEqual([
+      'bpa-demo-edge',
+      'bpa-demo-registry',
+      'bpa-demo-data',
+      'bpa-demo-cluster',
+      'bpa-demo-network',
+    ]);
+    expect(outputs).toEqual({
+      deleted: ['edge', 'registry', 'data', 'cluster', 'network'],
+      absent: [],
+    });
+    expect(env.aws.cloudFormation.snapshots).toEqual([
+      'bpa-demo-data-Database-snapshot',
+    ]);
+    expect(lines).toContain(
+      'info [data] updating bpa-demo-data before deleting it: deletion protection off (a final snapshot is still taken)',
+    );
+  });
+
+  it('is refused, deleting nothing, while the database is protected and lifting was not asked', async () => {
+    const { error } = await teardown({});
+
+    expect(error?.message).toContain(
+      'Database in stack bpa-demo-data has deletion protection; set liftDeletionProtection: true',
+    );
+    expect(deletedStacks()).toEqual([]);
+  });
+
+  it('does nothing when the environment is gone already', async () => {
+    await teardown({ liftDeletionProtection: true });
+    env.checkpoints.clear();
+    env.aws.resetHistory();
+
+    const { outputs, error } = await teardown({ liftDeletionProtection: true });
+
+    expect(error).toBeUndefined();
+    expect(outputs).toEqual({
+      deleted: [],
+      absent: ['edge', 'registry', 'data', 'cluster', 'network'],
+    });
+    expect(deletedStacks()).toEqual([]);
+  });
+
+  it('keeps repositories holding images unless asked, and says how to remove them once the stack failed to delete', async () => {
+    env.aws.cloudFormation.putImages(
+      'bpa-demo-registry',
+      'RepositoryBpaSaseService',
+    );
+    const first = await teardown({ liftDeletionProtection: true });
+    expect(first.error?.message).toContain(
+      'The ECR repositories bpa/sase-service still hold images, so they were kept.',
+    );
+    expect(first.error?.message).toContain(
+      'run the teardown with deleteImages: true before it fails like this',
+    );
+    expect(env.aws.cloudFormation.status('bpa-demo-network')).toBe(
+      'CREATE_COMPLETE',
+    );
+
+    const second = await teardown({
+      liftDeletionProtection: true,
+      deleteImages: true,
+    });
+
+    expect(second.error?.message).toContain(
+      'deleteImages cannot empty them any more: CloudFormation does not update a stack in DELETE_FAILED.',
+    );
+    expect(second.error?.message).toContain(
+      'aws ecr delete-repository --force --region us-east-1 --repository-name bpa/sase-service',
+    );
+    expect(env.aws.cloudFormation.status('bpa-demo-network')).toBe(
+      'CREATE_COMPLETE',
+    );
+  });
+
+  it('calls no AWS API in a dry run', async () => {
+    const { lines, error } = await teardown(
+      { deleteImages: true },
+      { isDryRun: true },
+    );
+
+    expect(error).toBeUndefined();
+    expect(lines).toContain(
+      'info Dry run: would delete bpa-demo-edge, then bpa-demo-registry + bpa-demo-data + bpa-demo-cluster, then bpa-demo-network; repositories go with their images; RDS takes a final snapshot',
+    );
+    expect(env.aws.callCount()).toBe(0);
+  });
+});

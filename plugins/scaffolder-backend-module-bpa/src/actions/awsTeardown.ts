@@ -1,0 +1,139 @@
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  STACK_KINDS,
+  resourceNames,
+} from '@internal/backstage-plugin-bpa-common';
+import {
+  TEARDOWN_WAVES,
+  environmentResourceTypes,
+  executeTeardown,
+  planTeardown,
+  requiredActions,
+  verifyAwsAccess,
+} from '@internal/backstage-plugin-bpa-node';
+import { examples } from './awsTeardown.examples';
+import { AwsActionOptions, stackDeployer } from './awsCommon';
+import { parseSpecForTeardown } from './atlasCommon';
+
+/**
+ * `bpa:aws:teardown` — deletes the environment's stacks in reverse order
+ * (edge; registry, data and cluster side by side; network). RDS leaves a
+ * final snapshot; repositories holding images are kept unless
+ * `deleteImages` says otherwise. Stacks already gone are skipped, so a
+ * failed teardown continues where it stopped when run again.
+ */
+export function createAwsTeardownAction(options: AwsActionOptions) {
+  return createTemplateAction({
+    id: 'bpa:aws:teardown',
+    description:
+      "Deletes a BPA environment's CloudFormation stacks in reverse order (edge, then registry, data and cluster, then network); RDS keeps a final snapshot, ECR repositories with images are kept unless deleteImages is set.",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        spec: z =>
+          z
+            .record(z.string(), z.unknown())
+            .describe(
+              'The environment request the environment was created from',
+            ),
+        deleteImages: z =>
+          z
+            .boolean()
+            .default(false)
+            .describe(
+              'Also delete ECR repositories that still hold images, with their images',
+            ),
+        liftDeletionProtection: z =>
+          z
+            .boolean()
+            .default(false)
+            .describe(
+              "Lift the RDS instance's deletion protection so its stack can go (RDS still takes a final snapshot); without it the teardown is refused before anything is deleted",
+            ),
+        timeoutMinutes: z =>
+          z
+            .number()
+            .positive()
+            .optional()
+            .describe(
+              'Minutes to wait for each stack to be deleted; default per stack',
+            ),
+      },
+      output: {
+        deleted: z =>
+          z
+            .array(z.enum(STACK_KINDS))
+            .describe('Stacks this run deleted, in order'),
+        absent: z =>
+          z
+            .array(z.enum(STACK_KINDS))
+            .describe('Stacks that did not exist (deleted before)'),
+      },
+    },
+    async handler(ctx) {
+      const spec = parseSpecForTeardown(
+        ctx.input.spec,
+        options.supportedVersions,
+      );
+      const names = resourceNames(spec);
+      const teardown = {
+        environment: spec.name,
+        stackName: names.stack,
+        deleteImages: ctx.input.deleteImages === true,
+        liftDeletionProtection: ctx.input.liftDeletionProtection === true,
+      };
+
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would delete ${TEARDOWN_WAVES.map(w =>
+            w.map(k => names.stack(k)).join(' + '),
+          ).join(', then ')}; ${
+            teardown.deleteImages
+              ? 'repositories go with their images'
+              : 'repositories holding images are kept'
+          }; RDS takes a final snapshot`,
+        );
+        ctx.output('deleted', []);
+        ctx.output('absent', []);
+        return;
+      }
+
+      const clients = await options.clients.forTarget({
+        accountId: spec.aws.accountId,
+        region: spec.aws.region,
+      });
+      await verifyAwsAccess({
+        clients,
+        environment: spec.name,
+        actions: requiredActions({
+          operation: 'teardown',
+          resourceTypes: environmentResourceTypes(spec),
+        }),
+        operation: 'teardown',
+        logger: ctx.logger,
+      });
+      const deployer = stackDeployer(
+        ctx,
+        clients,
+        options,
+        ctx.input.timeoutMinutes,
+      );
+      const plan = await planTeardown(
+        clients.cloudFormation,
+        deployer,
+        teardown,
+      );
+      const result = await executeTeardown(plan, deployer, {
+        ...teardown,
+        region: spec.aws.region,
+        logger: ctx.logger,
+        timeoutMs: ctx.input.timeoutMinutes
+          ? ctx.input.timeoutMinutes * 60_000
+          : undefined,
+      });
+      ctx.output('deleted', result.deleted);
+      ctx.output('absent', result.absent);
+    },
+  });
+}

@@ -1,0 +1,47 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+const spec = {
+  name: 'bpa-demo',
+  owner: 'group:default/platform-team',
+  aws: { accountId: '123456789012', region: 'us-east-1' },
+  network: { adminCidr: '203.0.113.0/24' },
+  atlas: { projectId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
+};
+
+export const examples: TemplateExample[] = [
+  {
+    description:
+      'Start the cluster, data and registry stacks, do other work meanwhile, then wait for all three.',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'start',
+          action: 'bpa:aws:deploy',
+          name: 'Start the cluster, database and registry',
+          input: { spec, stacks: ['cluster', 'data', 'registry'], wait: false },
+        },
+        {
+          id: 'wait',
+          action: 'bpa:aws:wait',
+          name: 'Wait for the cluster, database and registry',
+          input: { spec, stacks: '${{ steps.start.output.stacks }}' },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      'Wait, up to 30 minutes each, for whatever the cluster and data stacks are doing (e.g. after the task was restarted).',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'wait',
+          action: 'bpa:aws:wait',
+          name: 'Wait for the cluster and database',
+          input: { spec, stacks: ['cluster', 'data'], timeoutMinutes: 30 },
+        },
+      ],
+    }),
+  },
+];

@@ -1,0 +1,107 @@
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  PLAN_FILES,
+  readPlanFile,
+  runDatabaseBootstrap,
+} from '@internal/backstage-plugin-bpa-node';
+import { examples } from './databaseBootstrap.examples';
+import {
+  InClusterActionOptions,
+  inClusterStep,
+  masked,
+} from './inClusterCommon';
+
+const DEFAULT_TIMEOUT_MINUTES = 15;
+
+/**
+ * `bpa:database:bootstrap` — RDS only answers inside the VPC, so the
+ * plan's bootstrap SQL runs in the cluster: a Job running psql with the
+ * credentials `bpa:kubernetes:bootstrap` put in a Secret. Idempotent: the
+ * SQL is, and a Job that finished for this plan is not run again.
+ */
+export function createDatabaseBootstrapAction(options: InClusterActionOptions) {
+  return createTemplateAction({
+    id: 'bpa:database:bootstrap',
+    description:
+      "Runs the plan's database bootstrap (roles and databases admin, kong, camunda/process-engine with md5 passwords) as a Job in the environment's cluster and waits for it; a failure shows the Job's log with secrets masked.",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        spec: z =>
+          z
+            .record(z.string(), z.unknown())
+            .describe(
+              'The environment request, as given to bpa:environment:plan',
+            ),
+        planDirectory: z =>
+          z
+            .string()
+            .default('bpa-plan')
+            .describe(
+              'Workspace directory bpa:environment:plan wrote the plan to; its files are applied as reviewed',
+            ),
+        kubeconfigSecret: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "Name of a task secret holding a kubeconfig to use instead of the environment's EKS cluster",
+            ),
+        forceConflicts: z =>
+          z
+            .boolean()
+            .default(false)
+            .describe(
+              'Apply the plan over fields someone changed outside the portal (reported as conflicts otherwise)',
+            ),
+        timeoutMinutes: z =>
+          z
+            .number()
+            .positive()
+            .default(DEFAULT_TIMEOUT_MINUTES)
+            .describe('Minutes the Job may take'),
+      },
+      output: {
+        job: z =>
+          z
+            .string()
+            .optional()
+            .describe('The Job, as `Job <namespace>/<name>`'),
+        outcome: z =>
+          z
+            .enum(['completed', 'already-completed'])
+            .optional()
+            .describe(
+              'completed: the Job ran now; already-completed: it had run for this plan before',
+            ),
+      },
+    },
+    async handler(ctx) {
+      const step = inClusterStep(ctx, options);
+      if (ctx.isDryRun) {
+        await readPlanFile(step.planDirectory, PLAN_FILES.databaseBootstrap);
+        ctx.logger.info(
+          `Dry run: would run ${PLAN_FILES.databaseBootstrap} (database/bootstrap.sql) in ${step.spec.name}'s cluster and wait for it`,
+        );
+        return;
+      }
+      const result = await masked(step.masker, async () =>
+        runDatabaseBootstrap({
+          spec: step.spec,
+          planDirectory: step.planDirectory,
+          client: await step.connect(),
+          logger: step.logger,
+          masker: step.masker,
+          checkpoint: step.checkpoint,
+          forceConflicts: ctx.input.forceConflicts ?? false,
+          timeoutMs:
+            (ctx.input.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000,
+          pollIntervalMs: options.pollIntervalMs,
+        }),
+      );
+      ctx.output('job', result.job);
+      ctx.output('outcome', result.outcome);
+    },
+  });
+}

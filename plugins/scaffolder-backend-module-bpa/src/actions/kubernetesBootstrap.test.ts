@@ -1,0 +1,241 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { JsonObject } from '@backstage/types';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { REFERENCE_SPEC_INPUT } from '@internal/backstage-plugin-bpa-common';
+import {
+  connectWithKubeconfig,
+  generateSelfSignedCertificate,
+} from '@internal/backstage-plugin-bpa-node';
+import {
+  registerNode,
+  startKubeApiServer,
+  TestKubeApiServer,
+} from '@internal/backstage-plugin-bpa-node/src/testUtils/kubeApiServer';
+import {
+  fakeReferenceValues,
+  installEniConfigCrd,
+  startFakeDaemonSetController,
+  startFakeJobController,
+} from '@internal/backstage-plugin-bpa-node/src/testUtils/inCluster';
+import { testHelmBinary } from '@internal/backstage-plugin-bpa-node/src/testUtils/helmBinary';
+import { createPlanEnvironmentAction } from './planEnvironment';
+import { createKubernetesBootstrapAction } from './kubernetesBootstrap';
+import { createDatabaseBootstrapAction } from './databaseBootstrap';
+import { createHelmReleaseAction } from './helmRelease';
+
+jest.setTimeout(180_000);
+
+const STANDIN_CHART = path.resolve(
+  __dirname,
+  '../../../bpa-node/test-charts/bpa-standin',
+);
+const spec = REFERENCE_SPEC_INPUT as unknown as JsonObject;
+
+/** A task log that keeps every line, as the scaffolder's would. */
+function recordingLogger(lines: string[]) {
+  const record = (level: string) => (message: string) => {
+    lines.push(`${level} ${message}`);
+  };
+  const logger: any = {
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+    debug: record('debug'),
+    child: () => logger,
+  };
+  return logger;
+}
+
+describe('bpa:kubernetes:bootstrap, bpa:database:bootstrap and bpa:helm:release against a real kube-apiserver', () => {
+  let api: TestKubeApiServer;
+  let workspacePath: string;
+  const lines: string[] = [];
+  const outputs: Array<[string, unknown]> = [];
+  const references = fakeReferenceValues();
+
+  const connector = {
+    connect: async (target: { kubeconfig?: string }) =>
+      connectWithKubeconfig(target.kubeconfig ?? api.kubeconfig),
+  };
+  const bootstrap = createKubernetesBootstrapAction({
+    connector,
+    referenceValues: { forEnvironment: async () => references.values },
+    pollIntervalMs: 100,
+  });
+  const database = createDatabaseBootstrapAction({
+    connector,
+    pollIntervalMs: 100,
+  });
+  const release = createHelmReleaseAction({
+    connector,
+    helmBinary: testHelmBinary(),
+  });
+
+  const context = (
+    input: JsonObject,
+    extra: { secrets?: Record<string, string> } = {},
+  ) => {
+    const ctx = createMockActionContext({
+      workspacePath,
+      input,
+      logger: recordingLogger(lines),
+      ...extra,
+    });
+    (ctx.output as jest.Mock).mockImplementation(
+      (name: string, value: unknown) => outputs.push([name, value]),
+    );
+    return ctx;
+  };
+  const outputsOf = (ctx: { output: unknown }) =>
+    Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+
+  beforeAll(async () => {
+    api = await startKubeApiServer();
+    workspacePath = await fs.mkdtemp(path.join(os.tmpdir(), 'bpa-actions-'));
+    await installEniConfigCrd(api);
+    for (const n of [1, 2, 3, 4]) {
+      await registerNode(api, `ip-10-0-${n}-10`, {
+        'eks.amazonaws.com/nodegroup': `node-${n}`,
+      });
+    }
+    await fs.cp(STANDIN_CHART, path.join(workspacePath, 'charts', 'bpa'), {
+      recursive: true,
+    });
+    await createPlanEnvironmentAction().handler(
+      context({ spec, outputDir: 'bpa-plan' }) as any,
+    );
+  });
+
+  afterAll(async () => {
+    await api?.stop();
+    if (workspacePath)
+      await fs.rm(workspacePath, { recursive: true, force: true });
+  });
+
+  it('refuses a provided certificate that is missing, before touching the cluster', async () => {
+    const provided = {
+      ...spec,
+      ingress: { certificate: 'provided' },
+    } as JsonObject;
+    await expect(
+      bootstrap.handler(context({ spec: provided }) as any),
+    ).rejects.toThrow(
+      'give the PEM certificate (input certificate, or task secret tlsCertificate) and its private key (task secret tlsPrivateKey)',
+    );
+    const other = generateSelfSignedCertificate({ commonName: 'x' });
+    const mine = generateSelfSignedCertificate({ commonName: 'y' });
+    await expect(
+      bootstrap.handler(
+        context(
+          { spec: provided, certificate: mine.certificate },
+          { secrets: { tlsPrivateKey: other.privateKey } },
+        ) as any,
+      ),
+    ).rejects.toThrow(
+      'The private key given does not belong to the ingress certificate',
+    );
+    expect(
+      (await api.request('GET', '/api/v1/namespaces')).items.map(
+        (n: any) => n.metadata.name,
+      ),
+    ).not.toContain('bpa-ns');
+  });
+
+  it('prepares the cluster, bootstraps the databases and installs the release', async () => {
+    const daemonSets = startFakeDaemonSetController(api, 'bpa-system');
+    const bootstrapCtx = context(
+      { spec, planDirectory: 'bpa-plan', kubeconfigSecret: 'kubeconfig' },
+      { secrets: { kubeconfig: api.kubeconfig } },
+    );
+    try {
+      await bootstrap.handler(bootstrapCtx as any);
+    } finally {
+      await daemonSets.stop();
+    }
+    const bootstrapped = outputsOf(bootstrapCtx);
+    expect(bootstrapped.namespace).toBe('bpa-ns');
+    expect(bootstrapped.nodes).toEqual({
+      'node-1': ['ip-10-0-1-10'],
+      'node-2': ['ip-10-0-2-10'],
+      'node-3': ['ip-10-0-3-10'],
+      'node-4': ['ip-10-0-4-10'],
+    });
+    expect(bootstrapped.selfSignedCertificate).toBe(true);
+    expect(bootstrapped.changed).toBe(bootstrapped.objects.length);
+    expect(bootstrapped.objects).toContainEqual({
+      object: 'Secret bpa-ns/bpa-environment',
+      outcome: 'created',
+    });
+
+    const jobs = startFakeJobController(api, 'bpa-system', {
+      outcome: 'Complete',
+    });
+    const databaseCtx = context(
+      { spec, kubeconfigSecret: 'kubeconfig' },
+      { secrets: { kubeconfig: api.kubeconfig } },
+    );
+    try {
+      await database.handler(databaseCtx as any);
+    } finally {
+      await jobs.stop();
+    }
+    expect(outputsOf(databaseCtx)).toMatchObject({
+      outcome: 'completed',
+      job: expect.stringMatching(/^Job bpa-system\//),
+    });
+
+    const releaseCtx = context({
+      spec,
+      chart: 'charts/bpa',
+      timeoutMinutes: 2,
+    });
+    await release.handler(releaseCtx as any);
+    expect(outputsOf(releaseCtx)).toEqual({
+      release: 'bpa-rel',
+      namespace: 'bpa-ns',
+      outcome: 'installed',
+      revision: 1,
+      status: 'deployed',
+      chart: 'bpa-standin-4.0.3-6',
+      appVersion: '4.0.3',
+    });
+  });
+
+  it('changes nothing when the whole apply runs again', async () => {
+    const daemonSets = startFakeDaemonSetController(api, 'bpa-system');
+    const again = context({ spec });
+    try {
+      await bootstrap.handler(again as any);
+    } finally {
+      await daemonSets.stop();
+    }
+    expect(outputsOf(again).changed).toBe(0);
+    const databaseCtx = context({ spec });
+    await database.handler(databaseCtx as any);
+    expect(outputsOf(databaseCtx).outcome).toBe('already-completed');
+    const releaseCtx = context({ spec, chart: 'charts/bpa' });
+    await release.handler(releaseCtx as any);
+    expect(outputsOf(releaseCtx)).toMatchObject({
+      outcome: 'unchanged',
+      revision: 1,
+    });
+  });
+
+  it('never shows a secret value in the task log or the outputs', async () => {
+    const everything = [lines.join('\n'), JSON.stringify(outputs)].join('\n');
+    const tls = await api.request(
+      'GET',
+      '/api/v1/namespaces/bpa-ns/secrets/bpa-certificate-ingress',
+    );
+    const tlsKey = Buffer.from(tls.data['tls.key'], 'base64').toString();
+    expect(references.secretValues.size).toBeGreaterThanOrEqual(5);
+    for (const value of [...references.secretValues, api.token, tlsKey]) {
+      expect(everything).not.toContain(value);
+      expect(everything).not.toContain(encodeURIComponent(value));
+      expect(everything).not.toContain(Buffer.from(value).toString('base64'));
+    }
+    expect(everything).toContain('SELF-SIGNED ingress certificate');
+  });
+});
