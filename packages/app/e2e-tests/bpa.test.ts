@@ -16,7 +16,7 @@ async function signInAsGuest(page: Page) {
 /** The BPA environment card on a System page. */
 const environmentCard = (page: Page) =>
   page.locator('.MuiCard-root').filter({
-    has: page.getByRole('heading', { name: 'BPA environment', exact: true }),
+    has: page.locator('.MuiCardHeader-title', { hasText: /^BPA environment$/ }),
   });
 
 async function next(page: Page) {
@@ -102,7 +102,8 @@ test('shows the example environment with its BPA card and components', async ({
   await expect(card.getByRole('link', { name: 'Kafka', exact: true }).first()).toBeVisible();
   await shot(page, '06-demo-environment-card');
 
-  await page.getByRole('tab', { name: 'BPA components' }).click();
-  await expect(page.getByRole('cell', { name: 'ZooKeeper' }).first()).toBeVisible();
+  await page.getByRole('link', { name: 'BPA components', exact: true }).click();
+  await expect(page).toHaveURL(/\/catalog\/default\/system\/bpa-demo\/bpa/);
+  await expect(page.getByRole('link', { name: 'ZooKeeper' }).first()).toBeVisible();
   await shot(page, '07-demo-components-tab');
 });
