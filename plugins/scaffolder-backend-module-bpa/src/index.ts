@@ -1,11 +1,14 @@
 /**
- * Scaffolder actions that plan (and, as they land, apply) BPA environments on Amazon EKS.
+ * Scaffolder actions that plan, apply and tear down BPA environments on Amazon EKS.
  *
  * @packageDocumentation
  */
-export { scaffolderModuleBpa as default } from './module';
+export { scaffolderModuleBpa as default, bpaActions } from './module';
+export type { BpaActionsOptions } from './module';
 export { createPlanEnvironmentAction } from './actions/planEnvironment';
 export { createRegisterEnvironmentAction } from './actions/registerEnvironment';
+export { createDescribeEnvironmentAction } from './actions/describeEnvironment';
+export type { DescribeEnvironmentActionOptions } from './actions/describeEnvironment';
 export { createAtlasClusterAction } from './actions/atlasCluster';
 export { createAtlasPrivateEndpointAction } from './actions/atlasPrivateEndpoint';
 export { createAtlasTeardownAction } from './actions/atlasTeardown';

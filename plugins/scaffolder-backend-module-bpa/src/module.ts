@@ -2,6 +2,11 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import {
+  CatalogService,
+  catalogServiceRef,
+} from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import {
   atlasAwsClientFactoryFromConfig,
@@ -12,6 +17,7 @@ import {
 } from '@internal/backstage-plugin-bpa-node';
 import { supportedVersionsFromConfig } from './config';
 import { createPlanEnvironmentAction } from './actions/planEnvironment';
+import { createDescribeEnvironmentAction } from './actions/describeEnvironment';
 import { createRegisterEnvironmentAction } from './actions/registerEnvironment';
 import { createAtlasClusterAction } from './actions/atlasCluster';
 import { createAtlasPrivateEndpointAction } from './actions/atlasPrivateEndpoint';
@@ -23,6 +29,60 @@ import { createKubernetesBootstrapAction } from './actions/kubernetesBootstrap';
 import { createDatabaseBootstrapAction } from './actions/databaseBootstrap';
 import { createHelmReleaseAction } from './actions/helmRelease';
 
+/** What the BPA actions are built from. */
+export interface BpaActionsOptions {
+  config: Config;
+  /** Where bpa:environment:describe reads environments. */
+  catalog: Pick<CatalogService, 'getEntityByRef'>;
+}
+
+/** Every BPA scaffolder action, built from the portal's configuration: what the module registers. */
+export function bpaActions({ config, catalog }: BpaActionsOptions) {
+  const supportedVersions = supportedVersionsFromConfig(config);
+  const entitiesDirectory = environmentsDirectoryFromConfig(config);
+  const atlasOptions = {
+    atlas: atlasClientFromConfig(config),
+    awsClients: atlasAwsClientFactoryFromConfig(config),
+    supportedVersions,
+  };
+  const awsOptions = {
+    clients: awsClientFactoryFromConfig(config),
+    supportedVersions,
+    pollIntervalMs:
+      (config.getOptionalNumber('bpa.aws.pollIntervalSeconds') ?? 20) * 1000,
+  };
+  const inCluster = inClusterServicesFromConfig(config);
+  const inClusterOptions = {
+    connector: inCluster.connector,
+    supportedVersions,
+  };
+  return [
+    createPlanEnvironmentAction({ supportedVersions }),
+    createRegisterEnvironmentAction({
+      entitiesDirectory,
+      supportedVersions,
+    }),
+    createDescribeEnvironmentAction({ catalog, supportedVersions }),
+    createAtlasClusterAction(atlasOptions),
+    createAtlasPrivateEndpointAction(atlasOptions),
+    createAtlasTeardownAction(atlasOptions),
+    createAwsDeployAction(awsOptions),
+    createAwsWaitAction(awsOptions),
+    createAwsTeardownAction(awsOptions),
+    createKubernetesBootstrapAction({
+      ...inClusterOptions,
+      referenceValues: inCluster.referenceValues,
+      secretsManager: inCluster.secretsManager,
+    }),
+    createDatabaseBootstrapAction(inClusterOptions),
+    createHelmReleaseAction({
+      ...inClusterOptions,
+      helmBinary: inCluster.helmBinary,
+      ecrLogin: inCluster.ecrLogin,
+    }),
+  ];
+}
+
 /** Registers the BPA environment actions with the scaffolder. */
 export const scaffolderModuleBpa = createBackendModule({
   pluginId: 'scaffolder',
@@ -32,50 +92,10 @@ export const scaffolderModuleBpa = createBackendModule({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
+        catalog: catalogServiceRef,
       },
-      async init({ scaffolder, config }) {
-        const supportedVersions = supportedVersionsFromConfig(config);
-        const entitiesDirectory = environmentsDirectoryFromConfig(config);
-        const atlasOptions = {
-          atlas: atlasClientFromConfig(config),
-          awsClients: atlasAwsClientFactoryFromConfig(config),
-          supportedVersions,
-        };
-        const awsOptions = {
-          clients: awsClientFactoryFromConfig(config),
-          supportedVersions,
-          pollIntervalMs:
-            (config.getOptionalNumber('bpa.aws.pollIntervalSeconds') ?? 20) *
-            1000,
-        };
-        const inCluster = inClusterServicesFromConfig(config);
-        const inClusterOptions = {
-          connector: inCluster.connector,
-          supportedVersions,
-        };
-        scaffolder.addActions(
-          createPlanEnvironmentAction({ supportedVersions }),
-          createRegisterEnvironmentAction({
-            entitiesDirectory,
-            supportedVersions,
-          }),
-          createAtlasClusterAction(atlasOptions),
-          createAtlasPrivateEndpointAction(atlasOptions),
-          createAtlasTeardownAction(atlasOptions),
-          createAwsDeployAction(awsOptions),
-          createAwsWaitAction(awsOptions),
-          createAwsTeardownAction(awsOptions),
-          createKubernetesBootstrapAction({
-            ...inClusterOptions,
-            referenceValues: inCluster.referenceValues,
-          }),
-          createDatabaseBootstrapAction(inClusterOptions),
-          createHelmReleaseAction({
-            ...inClusterOptions,
-            helmBinary: inCluster.helmBinary,
-            ecrLogin: inCluster.ecrLogin,
-          }),
-        );
+      async init({ scaffolder, config, catalog }) {
+        scaffolder.addActions(...bpaActions({ config, catalog }));
       },
     });
   },

@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
-  CreateSecretCommand,
   DeleteSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import {
@@ -12,17 +9,24 @@ import {
   resourceNames,
 } from '@internal/backstage-plugin-bpa-common';
 import { environmentTags } from '../plan/cloudformation/common';
+import { SECRET_PURPOSES } from '../plan/incluster/sources';
+import { mergeSecretKeys, readSecretJson } from '../aws/secrets';
 import { AtlasApi } from './client';
 import { AtlasStepContext } from './context';
 import { AtlasApiError } from './errors';
 import { CloudDatabaseUser } from './types';
 
-/** What the secret holds (JSON); the in-cluster step turns it into BPA's binding Secret. */
-export interface AtlasUserSecretValue {
+/**
+ * What the environment's MongoDB secret holds (JSON); the in-cluster step
+ * turns it into BPA's binding Secret and environment.txt.
+ */
+export interface MongoDbSecretValue {
   username: string;
   password: string;
   /** SCRAM users authenticate against `admin` (`authSource`). */
   authDatabase: 'admin';
+  /** The private endpoint's `mongodb+srv://` string (no credentials), once bpa:atlas:private-endpoint has run. */
+  connectionString?: string;
 }
 
 /** Where the database user's password lives; never the password itself. */
@@ -37,10 +41,20 @@ export function generateAtlasPassword(): string {
   return randomBytes(24).toString('base64url');
 }
 
-/** The Secrets Manager secret of the environment's Atlas database user. */
-export const atlasUserSecretName = (
+/**
+ * The environment's MongoDB secret, `bpa/<env>/mongodb`: the Atlas database
+ * user and the private connection string, where the plan's references read
+ * them.
+ */
+export const mongodbSecretName = (
   spec: Pick<EnvironmentSpec, 'name' | 'aws' | 'ecr' | 'bpa'>,
-) => resourceNames(spec).secret('atlas-user');
+) => resourceNames(spec).secret(SECRET_PURPOSES.mongodb);
+
+const mongodbSecretDefinition = (spec: EnvironmentSpec) => ({
+  name: mongodbSecretName(spec),
+  description: `MongoDB Atlas database user and private connection string of BPA environment ${spec.name}`,
+  tags: environmentTags(spec),
+});
 
 /** Marks the user as the environment's in Atlas (users are project-wide). */
 const userDescription = (spec: EnvironmentSpec) =>
@@ -113,63 +127,11 @@ async function readStoredPassword(
   secretName: string,
   username: string,
 ): Promise<{ password: string; arn: string } | undefined> {
-  try {
-    const stored = await secretsManager.send(
-      new GetSecretValueCommand({ SecretId: secretName }),
-    );
-    const value = JSON.parse(
-      stored.SecretString ?? '{}',
-    ) as Partial<AtlasUserSecretValue>;
-    return value.username === username && typeof value.password === 'string'
-      ? { password: value.password, arn: stored.ARN ?? '' }
-      : undefined;
-  } catch (error) {
-    if (hasName(error, 'ResourceNotFoundException')) return undefined;
-    throw new Error(
-      `Could not read Secrets Manager secret ${secretName}: ${
-        (error as Error).message
-      }`,
-    );
-  }
-}
-
-/** Creates the secret, or writes a new version when it exists (e.g. with another user's value). */
-async function storePassword(
-  secretsManager: SecretsManagerClient,
-  spec: EnvironmentSpec,
-  secretName: string,
-  value: AtlasUserSecretValue,
-): Promise<string> {
-  const secretString = JSON.stringify(value);
-  try {
-    const created = await secretsManager.send(
-      new CreateSecretCommand({
-        Name: secretName,
-        Description: `MongoDB Atlas database user of BPA environment ${spec.name}`,
-        SecretString: secretString,
-        Tags: Object.entries(environmentTags(spec)).map(([Key, Value]) => ({
-          Key,
-          Value,
-        })),
-      }),
-    );
-    return created.ARN ?? '';
-  } catch (error) {
-    if (!hasName(error, 'ResourceExistsException')) {
-      throw new Error(
-        `Could not create Secrets Manager secret ${secretName}: ${
-          (error as Error).message
-        }`,
-      );
-    }
-    const put = await secretsManager.send(
-      new PutSecretValueCommand({
-        SecretId: secretName,
-        SecretString: secretString,
-      }),
-    );
-    return put.ARN ?? '';
-  }
+  const stored = await readSecretJson(secretsManager, secretName);
+  const value = stored?.value as Partial<MongoDbSecretValue> | undefined;
+  return value?.username === username && typeof value.password === 'string'
+    ? { password: value.password, arn: stored!.arn }
+    : undefined;
 }
 
 /**
@@ -187,7 +149,7 @@ export async function ensureAtlasDatabaseUser(
 ): Promise<AtlasUserSecretRef> {
   const groupId = spec.atlas.projectId;
   const username = spec.atlas.databaseUser;
-  const secretName = atlasUserSecretName(spec);
+  const secretName = mongodbSecretName(spec);
   const existing = await atlas.getDatabaseUser(groupId, username);
   const conflict = existing && userConflict(existing, spec);
   if (conflict) {
@@ -201,12 +163,15 @@ export async function ensureAtlasDatabaseUser(
     );
   } else {
     const password = generateAtlasPassword();
-    const arn = await ctx.checkpoint(`atlas-user-secret-${secretName}`, () =>
-      storePassword(secretsManager, spec, secretName, {
-        username,
-        password,
-        authDatabase: 'admin',
-      }),
+    // Merged: the connection string the private endpoint step stored stays.
+    const { arn } = await ctx.checkpoint(
+      `atlas-user-secret-${secretName}`,
+      () =>
+        mergeSecretKeys(secretsManager, mongodbSecretDefinition(spec), {
+          username,
+          password,
+          authDatabase: 'admin',
+        }),
     );
     ctx.logger.info(
       `Stored a generated password for Atlas database user ${username} in Secrets Manager secret ${secretName}`,
@@ -264,7 +229,7 @@ export async function removeAtlasDatabaseUser(
 ): Promise<void> {
   const groupId = spec.atlas.projectId;
   const username = spec.atlas.databaseUser;
-  const secretName = atlasUserSecretName(spec);
+  const secretName = mongodbSecretName(spec);
   const user = await atlas.getDatabaseUser(groupId, username);
   if (user && belongsToEnvironment(user, spec)) {
     await ctx.checkpoint(
@@ -290,4 +255,33 @@ export async function removeAtlasDatabaseUser(
       if (!hasName(error, 'ResourceNotFoundException')) throw error;
     }
   });
+}
+
+/**
+ * Adds the private connection string to the environment's MongoDB secret,
+ * keeping the user's keys; writes only when it changed.
+ */
+export async function storeMongoDbConnectionString(
+  secretsManager: SecretsManagerClient,
+  spec: EnvironmentSpec,
+  connectionString: string,
+  ctx: AtlasStepContext,
+): Promise<void> {
+  const secretName = mongodbSecretName(spec);
+  const digest = createHash('sha256')
+    .update(connectionString)
+    .digest('hex')
+    .slice(0, 12);
+  const { written } = await ctx.checkpoint(
+    `atlas-connection-string-${secretName}-${digest}`,
+    () =>
+      mergeSecretKeys(secretsManager, mongodbSecretDefinition(spec), {
+        connectionString,
+      }),
+  );
+  ctx.logger.info(
+    written
+      ? `Stored the private connection string in Secrets Manager secret ${secretName}`
+      : `Secrets Manager secret ${secretName} already holds the private connection string`,
+  );
 }

@@ -32,12 +32,13 @@ export {
 } from './cluster';
 export {
   atlasDatabaseUserRequest,
-  atlasUserSecretName,
   checkAtlasDatabaseUser,
   ensureAtlasDatabaseUser,
+  mongodbSecretName,
   removeAtlasDatabaseUser,
+  storeMongoDbConnectionString,
 } from './databaseUser';
-export type { AtlasUserSecretRef, AtlasUserSecretValue } from './databaseUser';
+export type { AtlasUserSecretRef, MongoDbSecretValue } from './databaseUser';
 export {
   atlasEndpointServiceRequest,
   findAtlasEndpointService,

@@ -19,7 +19,13 @@ describe('createAwsClientFactory', () => {
       region: 'eu-west-1',
     });
 
-    for (const client of [clients.cloudFormation, clients.sts, clients.iam]) {
+    for (const client of [
+      clients.cloudFormation,
+      clients.sts,
+      clients.iam,
+      clients.eks,
+      clients.autoScaling,
+    ]) {
       expect(await client.config.region()).toBe('eu-west-1');
       expect(await client.config.maxAttempts()).toBe(8);
       expect(await client.config.retryStrategy()).toMatchObject({ mode: 'adaptive' });
@@ -32,7 +38,13 @@ describe('createAwsClientFactory', () => {
       endpoint: 'http://127.0.0.1:4566',
     }).forTarget({ accountId: '123456789012', region: 'us-east-1' });
 
-    for (const client of [clients.cloudFormation, clients.sts, clients.iam]) {
+    for (const client of [
+      clients.cloudFormation,
+      clients.sts,
+      clients.iam,
+      clients.eks,
+      clients.autoScaling,
+    ]) {
       const endpoint = await client.config.endpoint!();
       expect(
         `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`,

@@ -1,4 +1,6 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Config } from '@backstage/config';
@@ -19,6 +21,10 @@ export interface AwsClients {
   cloudFormation: CloudFormationClient;
   sts: STSClient;
   iam: IAMClient;
+  /** Reads the node groups' Auto Scaling groups. */
+  eks: EKSClient;
+  /** Attaches those groups to the load balancer's target groups. */
+  autoScaling: AutoScalingClient;
 }
 
 export interface AwsClientFactory {
@@ -81,6 +87,8 @@ export function createAwsClientFactory(
         cloudFormation: new CloudFormationClient(common),
         sts: new STSClient(common),
         iam: new IAMClient(common),
+        eks: new EKSClient(common),
+        autoScaling: new AutoScalingClient(common),
       };
     },
   };

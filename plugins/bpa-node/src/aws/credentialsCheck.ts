@@ -67,6 +67,8 @@ function simulationContext(
     string('aws:RequestedRegion', region),
     string('aws:RequestTag/bpa:environment', environment),
     string('aws:ResourceTag/bpa:environment', environment),
+    // EKS tags the node groups' Auto Scaling groups for the cluster autoscaler (not with bpa:environment).
+    string('aws:ResourceTag/k8s.io/cluster-autoscaler/enabled', 'true'),
     {
       ContextKeyName: 'aws:TagKeys',
       ContextKeyType: 'stringList',

@@ -18,6 +18,12 @@ export {
 } from './credentialsCheck';
 export type { AwsAccess } from './credentialsCheck';
 export {
+  LOAD_BALANCER_TARGET_ACTIONS,
+  attachNodeGroupsToTargetGroups,
+  edgeTargetGroupArns,
+} from './loadBalancerTargets';
+export type { NodeGroupTargets } from './loadBalancerTargets';
+export {
   allPortalActions,
   requiredActions,
   unknownResourceTypes,

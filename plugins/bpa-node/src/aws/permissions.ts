@@ -1,9 +1,13 @@
+import { LOAD_BALANCER_TARGET_ACTIONS } from './loadBalancerTargets';
+
 /**
  * The IAM actions the portal's principal needs to apply and tear down BPA
  * environments. CloudFormation runs without a service role, so it calls every
  * resource API with the caller's credentials: the actions follow from the
- * resource types in the stacks. `docs/iam/portal-policy.json` grants exactly
- * these (a test keeps the two in step).
+ * resource types in the stacks, plus what the apply calls itself (stack
+ * operations, attaching the node groups to the load balancer).
+ * `docs/iam/portal-policy.json` grants exactly these (a test keeps the two
+ * in step).
  */
 
 /** What CloudFormation does to a resource type, and the API actions each needs. */
@@ -311,6 +315,12 @@ export const STACK_TEARDOWN_ACTIONS = [
   'cloudformation:DeleteStack',
 ];
 
+/**
+ * Instance target groups are filled after the deploy: the node groups'
+ * Auto Scaling groups (EKS's, not the stack's) are attached to them.
+ */
+const ATTACHED_TARGET_GROUP = 'AWS::ElasticLoadBalancingV2::TargetGroup';
+
 /** Templates whose parameters resolve from SSM (the bastion's AMI). */
 const SSM_PARAMETER_ACTIONS = ['ssm:GetParameters'];
 
@@ -345,6 +355,12 @@ export function requiredActions(options: {
   }
   if (options.readsSsmParameters) {
     SSM_PARAMETER_ACTIONS.forEach(a => actions.add(a));
+  }
+  if (
+    options.operation === 'deploy' &&
+    options.resourceTypes.includes(ATTACHED_TARGET_GROUP)
+  ) {
+    LOAD_BALANCER_TARGET_ACTIONS.forEach(a => actions.add(a));
   }
   for (const type of new Set(options.resourceTypes)) {
     const entry = RESOURCE_ACTIONS[type];

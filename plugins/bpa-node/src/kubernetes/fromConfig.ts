@@ -1,3 +1,4 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Config } from '@backstage/config';
 import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import { ecrRegistryLogin, RegistryLogin } from '../helm/ecrLogin';
@@ -7,10 +8,18 @@ import {
   ReferenceValuesFactory,
 } from './referenceValues';
 
+/** A Secrets Manager client for an environment's account and region. */
+export type SecretsManagerFactory = (target: {
+  accountId: string;
+  region: string;
+}) => Promise<SecretsManagerClient>;
+
 /** What the in-cluster actions need from the portal's configuration, built once. */
 export interface InClusterServices {
   connector: KubernetesConnector;
   referenceValues: ReferenceValuesFactory;
+  /** Where the generated PostgreSQL passwords are kept. */
+  secretsManager: SecretsManagerFactory;
   /** `bpa.helm.binary`, when set. */
   helmBinary?: string;
   ecrLogin(registry: {
@@ -33,6 +42,11 @@ export function inClusterServicesFromConfig(config: Config): InClusterServices {
       kubeconfigFile: config.getOptionalString('bpa.kubernetes.kubeconfig'),
     }),
     referenceValues: createAwsReferenceValuesFactory(credentialsManager),
+    async secretsManager({ accountId, region }) {
+      const { sdkCredentialProvider: credentials } =
+        await credentialsManager.getCredentialProvider({ accountId });
+      return new SecretsManagerClient({ region, credentials });
+    },
     helmBinary: config.getOptionalString('bpa.helm.binary'),
     async ecrLogin({ host, accountId, region }) {
       const { sdkCredentialProvider } =

@@ -40,6 +40,12 @@ export type {
   ReferenceValues,
   ReferenceValuesFactory,
 } from './referenceValues';
+export {
+  ensurePostgresSecrets,
+  generateDatabasePassword,
+  postgresSecrets,
+} from './postgresSecrets';
+export type { PostgresSecret, PostgresSecretsResult } from './postgresSecrets';
 export { PLAN_FILES, readPlanFile } from './planFiles';
 export { assignNodeRoles, NODEGROUP_LABEL } from './nodeRoles';
 export type { NodeAssignment } from './nodeRoles';
@@ -55,4 +61,4 @@ export type {
   DatabaseBootstrapResult,
 } from './databaseBootstrap';
 export { inClusterServicesFromConfig } from './fromConfig';
-export type { InClusterServices } from './fromConfig';
+export type { InClusterServices, SecretsManagerFactory } from './fromConfig';

@@ -26,9 +26,13 @@ export const fakePassword = () =>
 /**
  * Stand-ins for Secrets Manager and the stack outputs: random passwords
  * (recorded in `secretValues`, for tests that look for leaks) and plausible
- * outputs. A reference it does not know fails, like a missing output.
+ * outputs. With `secrets` (name → JSON, e.g. an in-memory Secrets Manager),
+ * Secrets Manager references read the secrets found there. A reference it
+ * does not know fails, like a missing output.
  */
-export function fakeReferenceValues(): {
+export function fakeReferenceValues(
+  options: { secrets?: ReadonlyMap<string, string> } = {},
+): {
   values: ReferenceValues;
   secretValues: Set<string>;
   resolved: Map<string, string>;
@@ -42,12 +46,26 @@ export function fakeReferenceValues(): {
       'bpa-demo-postgres.cluster-abc.us-east-1.rds.amazonaws.com',
     EndpointPort: '5432',
   };
+  const stored = (ref: Reference): string | undefined => {
+    const text =
+      ref.source === 'secretsmanager'
+        ? options.secrets?.get(ref.name)
+        : undefined;
+    if (text === undefined) return undefined;
+    const value = JSON.parse(text)[ref.key];
+    if (typeof value !== 'string')
+      throw new Error(`secret ${ref.name} has no key ${ref.key}`);
+    if (ref.key === 'password') secretValues.add(value);
+    return value;
+  };
   const valueOf = (ref: Reference): string => {
     if (ref.source === 'cloudformation') {
       const value = outputs[ref.key];
       if (value === undefined) throw new Error(`no output ${ref.key}`);
       return value;
     }
+    const found = stored(ref);
+    if (found !== undefined) return found;
     if (ref.key === 'connectionString') {
       return 'mongodb+srv://bpa-demo-mongo-pl-0.abcde.mongodb.net';
     }

@@ -9,7 +9,7 @@ import { FakeAtlas, fakeAws, fakeClock, runAction } from '../__testUtils__/atlas
 import { createAtlasClusterAction } from './atlasCluster';
 
 const spec = REFERENCE_SPEC_INPUT as unknown as JsonObject;
-const SECRET_NAME = 'bpa/bpa-demo/atlas-user';
+const SECRET_NAME = 'bpa/bpa-demo/mongodb';
 
 function setup() {
   const atlas = new FakeAtlas();
@@ -123,6 +123,31 @@ describe('bpa:atlas:cluster', () => {
     ).toHaveLength(1);
     expect(storedPassword()).toBe(first);
     expect(atlas.users.get('bpa')!.password).toBe(first);
+  });
+
+  it('keeps the private connection string already in the MongoDB secret when it stores a new password', async () => {
+    const { aws, action, storedPassword } = setup();
+    const connectionString =
+      'mongodb+srv://bpa-demo-mongo-pl-0.ab1cd.mongodb.net';
+    aws.secrets.set(
+      SECRET_NAME,
+      JSON.stringify({
+        username: 'someone-else',
+        password: 'not-this-one',
+        connectionString,
+      }),
+    );
+
+    const { error } = await runAction(action, { spec });
+
+    expect(error).toBeUndefined();
+    expect(JSON.parse(aws.secrets.get(SECRET_NAME)!)).toEqual({
+      username: 'bpa',
+      password: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/),
+      authDatabase: 'admin',
+      connectionString,
+    });
+    expect(storedPassword()).not.toBe('not-this-one');
   });
 
   it('resumes a task that failed after creating the cluster without creating it again', async () => {

@@ -2,11 +2,11 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { resourceNames } from '@internal/backstage-plugin-bpa-common';
 import {
   atlasConnectionHost,
-  atlasUserSecretName,
   checkAtlasDatabaseUser,
   checkAtlasOffering,
   ensureAtlasCluster,
   ensureAtlasDatabaseUser,
+  mongodbSecretName,
   waitForAtlasCluster,
 } from '@internal/backstage-plugin-bpa-node';
 import {
@@ -102,7 +102,7 @@ export function createAtlasClusterAction(options: AtlasActionOptions) {
     async handler(ctx) {
       const spec = parseAtlasSpec(ctx.input.spec, options.supportedVersions);
       const clusterName = resourceNames(spec).atlasCluster;
-      const secretName = atlasUserSecretName(spec);
+      const secretName = mongodbSecretName(spec);
       const step = atlasStepContext(ctx, options.clock);
 
       if (options.atlas) {

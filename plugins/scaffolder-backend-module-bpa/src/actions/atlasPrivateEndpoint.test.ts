@@ -1,5 +1,6 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateVpcEndpointCommand } from '@aws-sdk/client-ec2';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { JsonObject } from '@backstage/types';
 import { REFERENCE_SPEC_INPUT } from '@internal/backstage-plugin-bpa-common';
 import {
@@ -12,6 +13,15 @@ import {
 import { createAtlasPrivateEndpointAction } from './atlasPrivateEndpoint';
 
 const spec = REFERENCE_SPEC_INPUT as unknown as JsonObject;
+const SECRET_NAME = 'bpa/bpa-demo/mongodb';
+const PRIVATE_CONNECTION_STRING =
+  'mongodb+srv://bpa-demo-mongo-pl-0.ab1cd.mongodb.net';
+/** What bpa:atlas:cluster stored for the database user. */
+const USER_SECRET = {
+  username: 'bpa',
+  password: 'Gq7vX2kLm9PzR4tW8yB1nC5dF3hJ6sA0',
+  authDatabase: 'admin',
+};
 
 function setup(options: { networkOutputs?: Record<string, string> } = {}) {
   const atlas = new FakeAtlas();
@@ -24,6 +34,7 @@ function setup(options: { networkOutputs?: Record<string, string> } = {}) {
     },
   });
   const aws = fakeAws(options);
+  aws.secrets.set(SECRET_NAME, JSON.stringify(USER_SECRET));
   const action = createAtlasPrivateEndpointAction({
     atlas,
     awsClients: aws.factory,
@@ -86,9 +97,25 @@ describe('bpa:atlas:private-endpoint', () => {
       endpointServiceName:
         'com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f60718',
       vpcEndpointId,
-      privateConnectionString:
-        'mongodb+srv://bpa-demo-mongo-pl-0.ab1cd.mongodb.net',
+      privateConnectionString: PRIVATE_CONNECTION_STRING,
+      secretName: SECRET_NAME,
     });
+  });
+
+  it("adds the private connection string to the environment's MongoDB secret, keeping the user's keys", async () => {
+    const { aws, action } = setup();
+
+    const { lines, error } = await runAction(action, { spec });
+
+    expect(error).toBeUndefined();
+    expect(JSON.parse(aws.secrets.get(SECRET_NAME)!)).toEqual({
+      ...USER_SECRET,
+      connectionString: PRIVATE_CONNECTION_STRING,
+    });
+    expect(lines).toContain(
+      `info Stored the private connection string in Secrets Manager secret ${SECRET_NAME}`,
+    );
+    expect(lines.join('\n')).not.toContain(USER_SECRET.password);
   });
 
   it('run again, reuses the endpoint service, the VPC endpoint and the registration', async () => {
@@ -103,6 +130,9 @@ describe('bpa:atlas:private-endpoint', () => {
     );
     expect(atlas.count('createInterfaceEndpoint')).toBe(1);
     expect(outputs.vpcEndpointId).toBe(aws.vpcEndpoints[0].VpcEndpointId);
+    expect(
+      aws.mocks.secretsManager.commandCalls(PutSecretValueCommand),
+    ).toHaveLength(1);
   });
 
   it("reuses the project's endpoint service in the region that another environment created", async () => {

@@ -1,6 +1,10 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { resourceNames } from '@internal/backstage-plugin-bpa-common';
-import { provisionAtlasPrivateEndpoint } from '@internal/backstage-plugin-bpa-node';
+import {
+  mongodbSecretName,
+  provisionAtlasPrivateEndpoint,
+  storeMongoDbConnectionString,
+} from '@internal/backstage-plugin-bpa-node';
 import {
   AtlasActionOptions,
   atlasStepContext,
@@ -15,14 +19,15 @@ const DEFAULT_WAIT = { pollIntervalSeconds: 15, timeoutMinutes: 45 };
 
 /**
  * `bpa:atlas:private-endpoint` — connects the environment's VPC to its Atlas
- * cluster over AWS PrivateLink and outputs the private connection string
- * (no password in it) for BPA's binding Secret.
+ * cluster over AWS PrivateLink and adds the private connection string (no
+ * password in it) to the environment's MongoDB secret, where BPA's binding
+ * Secret reads it.
  */
 export function createAtlasPrivateEndpointAction(options: AtlasActionOptions) {
   return createTemplateAction({
     id: 'bpa:atlas:private-endpoint',
     description:
-      "Creates or reuses the Atlas project's AWS endpoint service in the environment's region, an interface VPC endpoint in the environment's private subnets (security group from the network stack), registers it with Atlas and waits until it is AVAILABLE; outputs the cluster's private connection string.",
+      "Creates or reuses the Atlas project's AWS endpoint service in the environment's region, an interface VPC endpoint in the environment's private subnets (security group from the network stack), registers it with Atlas and waits until it is AVAILABLE; stores the cluster's private connection string in the environment's MongoDB secret (bpa/<name>/mongodb) and outputs it.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -67,6 +72,12 @@ export function createAtlasPrivateEndpointAction(options: AtlasActionOptions) {
             .describe(
               "mongodb+srv:// string through the private endpoint; it holds no credentials (they are in the user's Secrets Manager secret)",
             ),
+        secretName: z =>
+          z
+            .string()
+            .describe(
+              'Secrets Manager secret the connection string was added to (key connectionString)',
+            ),
       },
     },
     async handler(ctx) {
@@ -77,8 +88,13 @@ export function createAtlasPrivateEndpointAction(options: AtlasActionOptions) {
             spec,
           ).stack('network')} to Atlas project ${spec.atlas.projectId} in ${
             spec.aws.region
-          } over PrivateLink, for cluster ${resourceNames(spec).atlasCluster}`,
+          } over PrivateLink, for cluster ${
+            resourceNames(spec).atlasCluster
+          }, and add its private connection string to ${mongodbSecretName(
+            spec,
+          )}`,
         );
+        ctx.output('secretName', mongodbSecretName(spec));
         return;
       }
       const atlas = requireAtlas(options.atlas);
@@ -86,17 +102,25 @@ export function createAtlasPrivateEndpointAction(options: AtlasActionOptions) {
         accountId: spec.aws.accountId,
         region: spec.aws.region,
       });
+      const step = atlasStepContext(ctx, options.clock);
       const endpoint = await provisionAtlasPrivateEndpoint(
         atlas,
         aws,
         spec,
-        atlasStepContext(ctx, options.clock),
+        step,
         waitOptions(ctx.input, DEFAULT_WAIT),
+      );
+      await storeMongoDbConnectionString(
+        aws.secretsManager,
+        spec,
+        endpoint.privateConnectionString,
+        step,
       );
       ctx.output('endpointServiceId', endpoint.endpointServiceId);
       ctx.output('endpointServiceName', endpoint.endpointServiceName);
       ctx.output('vpcEndpointId', endpoint.vpcEndpointId);
       ctx.output('privateConnectionString', endpoint.privateConnectionString);
+      ctx.output('secretName', mongodbSecretName(spec));
     },
   });
 }

@@ -85,7 +85,7 @@ describe('bpa:atlas:teardown', () => {
     expect(order).toEqual(['updateCluster', 'deleteCluster']);
     expect(atlas.clusters.has('bpa-demo-mongo')).toBe(false);
     expect(atlas.users.has('bpa')).toBe(false);
-    expect(aws.deletedSecrets).toEqual(['bpa/bpa-demo/atlas-user']);
+    expect(aws.deletedSecrets).toEqual(['bpa/bpa-demo/mongodb']);
     expect(outputs.clusterTerminated).toBe(true);
   });
 

@@ -7,14 +7,18 @@ import {
   STACK_KINDS,
   StackKind,
   SupportedVersions,
+  resourceNames,
 } from '@internal/backstage-plugin-bpa-common';
 import {
   AwsClientFactory,
   AwsClients,
   DEFAULT_STACK_TIMEOUTS_MS,
+  NodeGroupTargets,
   ParsedTemplate,
   StackClock,
   StackDeployer,
+  attachNodeGroupsToTargetGroups,
+  edgeTargetGroupArns,
   environmentTagValues,
   parseTemplateBody,
 } from '@internal/backstage-plugin-bpa-node';
@@ -47,6 +51,28 @@ export function stackDeployer(
     timeoutsMs: timeoutMinutes
       ? Object.fromEntries(STACK_KINDS.map(k => [k, timeoutMinutes * 60_000]))
       : DEFAULT_STACK_TIMEOUTS_MS,
+  });
+}
+
+/**
+ * Puts the environment's node groups behind the edge stack's target groups,
+ * once the edge stack is complete (its outputs name them).
+ */
+export function attachEdgeTargets(
+  ctx: Pick<ActionContext<any, any>, 'logger' | 'checkpoint'>,
+  clients: AwsClients,
+  spec: EnvironmentSpec,
+  edgeOutputs: Record<string, string>,
+): Promise<NodeGroupTargets[]> {
+  const names = resourceNames(spec);
+  return attachNodeGroupsToTargetGroups({
+    clients,
+    environment: spec.name,
+    clusterName: names.eksCluster,
+    nodegroups: spec.cluster.nodes.map(n => n.name),
+    targetGroupArns: edgeTargetGroupArns(edgeOutputs, names.stack('edge')),
+    logger: ctx.logger,
+    checkpoint: (key, fn) => ctx.checkpoint({ key, fn }),
   });
 }
 

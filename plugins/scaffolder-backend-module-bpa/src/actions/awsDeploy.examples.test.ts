@@ -22,6 +22,10 @@ describe('bpa:aws:deploy examples', () => {
       if (!step.input.stacks.includes('network')) {
         await env.run(action, { spec: REFERENCE_SPEC, stacks: ['network'] });
       }
+      // The edge's targets are the cluster's node groups.
+      if (step.input.stacks.includes('edge')) {
+        await env.run(action, { spec: REFERENCE_SPEC, stacks: ['cluster'] });
+      }
 
       const { outputs, error } = await env.run(action, step.input);
 

@@ -45,7 +45,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Deploy the load balancer with its certificate, replacing the stack if an earlier attempt left it rolled back.',
+      'Deploy the load balancer with its certificate, replacing the stack if an earlier attempt left it rolled back, and put the node groups behind its target groups.',
     example: yaml.stringify({
       steps: [
         {

@@ -85,6 +85,113 @@ describe('bpa:aws:deploy', () => {
     ]);
   });
 
+  it("puts every node group behind the load balancer's target groups once the edge stack is complete", async () => {
+    env = await awsTestEnvironment();
+    await deploy({ stacks: ['network'] });
+    await deploy({ stacks: ['cluster'] });
+
+    const { outputs, lines, error } = await deploy({
+      stacks: ['edge'],
+      certificateArn: CERTIFICATE_ARN,
+    });
+
+    expect(error).toBeUndefined();
+    const targetGroups = [
+      outputs.outputs.edge.HttpsTargetGroupArn,
+      outputs.outputs.edge.Port30101TargetGroupArn,
+    ];
+    const groups = env.aws.nodeGroups.autoScalingGroups();
+    expect(Object.keys(groups)).toEqual([
+      'node-1',
+      'node-2',
+      'node-3',
+      'node-4',
+    ]);
+    for (const group of Object.values(groups)) {
+      expect(env.aws.nodeGroups.targetGroupsOf(group)).toEqual(targetGroups);
+    }
+    expect(outputs.loadBalancerTargets).toEqual(
+      Object.entries(groups).map(([nodegroup, group]) => ({
+        nodegroup,
+        autoScalingGroups: [group],
+        attachedTargetGroups: targetGroups,
+      })),
+    );
+    expect(lines).toContain(
+      `info Node group node-1: Auto Scaling group ${
+        groups['node-1']
+      } attached to ${targetGroups.join(', ')}`,
+    );
+    expect(env.aws.inputsOf('DescribeNodegroup')[0]).toEqual({
+      clusterName: 'bpa-demo-eks',
+      nodegroupName: 'node-1',
+    });
+  });
+
+  it('attaches nothing twice, whether the task resumes or runs again', async () => {
+    env = await awsTestEnvironment();
+    await deploy({ stacks: ['network'] });
+    await deploy({ stacks: ['cluster'] });
+    await deploy({ stacks: ['edge'], certificateArn: CERTIFICATE_ARN });
+    const attachments = () =>
+      env.aws.inputsOf('AttachLoadBalancerTargetGroups').length;
+    expect(attachments()).toBe(4);
+
+    const resumed = await deploy({
+      stacks: ['edge'],
+      certificateArn: CERTIFICATE_ARN,
+    });
+    env.checkpoints.clear();
+    const again = await deploy({
+      stacks: ['edge'],
+      certificateArn: CERTIFICATE_ARN,
+    });
+
+    expect(resumed.error).toBeUndefined();
+    expect(again.error).toBeUndefined();
+    expect(attachments()).toBe(4);
+    expect(
+      again.outputs.loadBalancerTargets.map((t: any) => t.attachedTargetGroups),
+    ).toEqual([[], [], [], []]);
+    expect(again.lines).toContainEqual(
+      expect.stringMatching(
+        /^info Node group node-4: Auto Scaling group eks-node-4-\S+ already behind the load balancer$/,
+      ),
+    );
+  });
+
+  it('fails naming the node group when the cluster has none to attach', async () => {
+    env = await awsTestEnvironment();
+    await deploy({ stacks: ['network'] });
+
+    const { error } = await deploy({
+      stacks: ['edge'],
+      certificateArn: CERTIFICATE_ARN,
+    });
+
+    expect(error?.message).toMatch(
+      /^EKS DescribeNodegroup bpa-demo-eks\/node-1 failed: ResourceNotFoundException: No node group found for name: node-1\.$/,
+    );
+  });
+
+  it('checks it may attach the node groups before deploying the edge', async () => {
+    env = await awsTestEnvironment({
+      deniedActions: ['autoscaling:AttachLoadBalancerTargetGroups'],
+    });
+    await deploy({ stacks: ['network'] });
+
+    const { error } = await deploy({
+      stacks: ['edge'],
+      certificateArn: CERTIFICATE_ARN,
+    });
+
+    expect(error?.message).toContain('may not do 1 of the');
+    expect(error?.message).toContain(
+      'autoscaling:AttachLoadBalancerTargetGroups',
+    );
+    expect(env.aws.cloudFormation.status('bpa-demo-edge')).toBeUndefined();
+  });
+
   it('starts the stacks and returns without waiting when wait is false', async () => {
     env = await awsTestEnvironment();
     await deploy({ stacks: ['network'] });
@@ -191,6 +298,11 @@ describe('bpa:aws:deploy', () => {
       'The edge stack needs certificateArn',
     ],
     [
+      'starting the edge without waiting for it',
+      { stacks: ['edge'], wait: false, certificateArn: CERTIFICATE_ARN },
+      "The node groups are attached to the edge stack's target groups once it is complete: deploy edge with wait: true",
+    ],
+    [
       'starting the network and its importers together',
       { stacks: ['network', 'cluster'], wait: false },
       "import the network stack's exports: deploy network with wait: true first",
@@ -210,15 +322,21 @@ describe('bpa:aws:deploy', () => {
     expect(env.aws.callCount()).toBe(0);
   });
 
-  it('calls no AWS API in a dry run', async () => {
+  it('calls no AWS API in a dry run, and names the stacks for bpa:aws:wait', async () => {
     env = await awsTestEnvironment();
 
-    const { lines, error } = await deploy(
+    const { lines, error, outputs } = await deploy(
       { stacks: ['network'] },
       { isDryRun: true },
     );
 
     expect(error).toBeUndefined();
+    expect(outputs.stacks).toEqual([
+      expect.objectContaining({
+        kind: 'network',
+        stackName: 'bpa-demo-network',
+      }),
+    ]);
     expect(lines).toContain(
       'info Dry run: would deploy stacks bpa-demo-network in account 123456789012, us-east-1, from bpa-plan',
     );

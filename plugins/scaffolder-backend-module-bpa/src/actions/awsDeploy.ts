@@ -17,6 +17,7 @@ import {
 import { examples } from './awsDeploy.examples';
 import {
   AwsActionOptions,
+  attachEdgeTargets,
   checkStackParameters,
   orderedKinds,
   readPlannedTemplates,
@@ -56,12 +57,14 @@ async function allOrReport<T>(promises: Promise<T>[]): Promise<T[]> {
  * stacks from the plan in the workspace, through change sets (an empty one
  * changes nothing). With `wait: false` the stacks are started and the action
  * returns, so the slow ones run side by side; `bpa:aws:wait` then follows them.
+ * Once the edge stack is complete, the node groups' Auto Scaling groups are
+ * attached to its target groups.
  */
 export function createAwsDeployAction(options: AwsActionOptions) {
   return createTemplateAction({
     id: 'bpa:aws:deploy',
     description:
-      "Creates or updates a BPA environment's CloudFormation stacks (network, cluster, data, registry, edge) from the plan's templates, through change sets, with progress from the stack events; optionally returns once they are started.",
+      "Creates or updates a BPA environment's CloudFormation stacks (network, cluster, data, registry, edge) from the plan's templates, through change sets, with progress from the stack events; optionally returns once they are started. After the edge stack, attaches the node groups' Auto Scaling groups to the load balancer's target groups.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -129,7 +132,7 @@ export function createAwsDeployAction(options: AwsActionOptions) {
               }),
             )
             .describe(
-              'What was started for each stack; give it to bpa:aws:wait',
+              'What was started for each stack; give it to bpa:aws:wait (a dry run lists the stacks it would start, change unknown)',
             ),
         outputs: z =>
           z
@@ -143,6 +146,19 @@ export function createAwsDeployAction(options: AwsActionOptions) {
             .optional()
             .describe(
               "The portal's IAM principal, given cluster access in the cluster stack",
+            ),
+        loadBalancerTargets: z =>
+          z
+            .array(
+              z.object({
+                nodegroup: z.string(),
+                autoScalingGroups: z.array(z.string()),
+                attachedTargetGroups: z.array(z.string()),
+              }),
+            )
+            .optional()
+            .describe(
+              "When the edge stack was deployed: each node group's Auto Scaling groups, and the load balancer target groups this run attached them to",
             ),
       },
     },
@@ -159,6 +175,11 @@ export function createAwsDeployAction(options: AwsActionOptions) {
       if (kinds.includes('edge') && !ctx.input.certificateArn) {
         throw new InputError(
           'The edge stack needs certificateArn (the ACM certificate of its HTTPS listeners)',
+        );
+      }
+      if (!wait && kinds.includes('edge')) {
+        throw new InputError(
+          "The node groups are attached to the edge stack's target groups once it is complete: deploy edge with wait: true",
         );
       }
       const templates = await readPlannedTemplates(
@@ -181,9 +202,23 @@ export function createAwsDeployAction(options: AwsActionOptions) {
             .map(k => names.stack(k))
             .join(', ')} in account ${spec.aws.accountId}, ${
             spec.aws.region
-          }, from ${ctx.input.planDirectory ?? 'bpa-plan'}`,
+          }, from ${ctx.input.planDirectory ?? 'bpa-plan'}${
+            kinds.includes('edge')
+              ? ", then attach the node groups' Auto Scaling groups to the load balancer's target groups"
+              : ''
+          }`,
         );
-        ctx.output('stacks', []);
+        // What bpa:aws:wait makes of a bare kind: the stack, whatever it is doing.
+        ctx.output(
+          'stacks',
+          kinds.map(kind => ({
+            kind,
+            stackName: names.stack(kind),
+            stackId: null,
+            change: 'update' as const,
+            token: null,
+          })),
+        );
         ctx.output('outputs', {});
         return;
       }
@@ -243,6 +278,12 @@ export function createAwsDeployAction(options: AwsActionOptions) {
         }
       }
 
+      if (outputs.edge) {
+        ctx.output(
+          'loadBalancerTargets',
+          await attachEdgeTargets(ctx, clients, spec, outputs.edge),
+        );
+      }
       ctx.output('stacks', deployments);
       ctx.output('outputs', outputs);
       ctx.output('principalArn', access.principalArn);

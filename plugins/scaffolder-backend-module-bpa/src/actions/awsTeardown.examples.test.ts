@@ -35,14 +35,12 @@ describe('bpa:aws:teardown examples', () => {
       const { outputs, error } = await env.run(action, step.input);
 
       expect(error).toBeUndefined();
-      expect(outputs.deleted).toEqual([
-        'edge',
-        'registry',
-        'data',
-        'cluster',
-        'network',
-      ]);
-      expect(env.aws.cloudFormation.snapshots).toHaveLength(1);
+      // A check deletes nothing; a teardown deletes every stack, the database leaving its snapshot.
+      const checkOnly = step.input.checkOnly === true;
+      expect(outputs.deleted).toEqual(
+        checkOnly ? [] : ['edge', 'registry', 'data', 'cluster', 'network'],
+      );
+      expect(env.aws.cloudFormation.snapshots).toHaveLength(checkOnly ? 0 : 1);
     },
   );
 });

@@ -43,4 +43,18 @@ export const examples: TemplateExample[] = [
       ],
     }),
   },
+  {
+    description:
+      'Check, before other teardown steps remove anything, that the AWS teardown would go ahead (credentials, permissions, deletion protection); nothing is deleted.',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'check',
+          action: 'bpa:aws:teardown',
+          name: 'Check that the AWS teardown can go ahead',
+          input: { spec, liftDeletionProtection: true, checkOnly: true },
+        },
+      ],
+    }),
+  },
 ];

@@ -74,6 +74,27 @@ describe('bpa:aws:teardown', () => {
     expect(deletedStacks()).toEqual([]);
   });
 
+  it('with checkOnly, checks what the teardown checks and changes nothing', async () => {
+    const refused = await teardown({ checkOnly: true });
+    expect(refused.error?.message).toContain(
+      'Database in stack bpa-demo-data has deletion protection; set liftDeletionProtection: true',
+    );
+
+    const { outputs, lines, error } = await teardown({
+      checkOnly: true,
+      liftDeletionProtection: true,
+      deleteImages: true,
+    });
+
+    expect(error).toBeUndefined();
+    expect(outputs).toEqual({ deleted: [], absent: [] });
+    expect(lines).toContain(
+      'info The teardown of bpa-demo can go ahead: it would delete bpa-demo-edge, bpa-demo-registry, bpa-demo-data, bpa-demo-cluster, bpa-demo-network. Nothing was deleted.',
+    );
+    expect(env.aws.inputsOf('CreateChangeSet')).toEqual([]);
+    expect(deletedStacks()).toEqual([]);
+  });
+
   it('does nothing when the environment is gone already', async () => {
     await teardown({ liftDeletionProtection: true });
     env.checkpoints.clear();

@@ -20,7 +20,9 @@ import { parseSpecForTeardown } from './atlasCommon';
  * (edge; registry, data and cluster side by side; network). RDS leaves a
  * final snapshot; repositories holding images are kept unless
  * `deleteImages` says otherwise. Stacks already gone are skipped, so a
- * failed teardown continues where it stopped when run again.
+ * failed teardown continues where it stopped when run again. `checkOnly`
+ * runs every check and deletes nothing, so a teardown template can stop
+ * before other steps remove anything.
  */
 export function createAwsTeardownAction(options: AwsActionOptions) {
   return createTemplateAction({
@@ -51,6 +53,13 @@ export function createAwsTeardownAction(options: AwsActionOptions) {
             .describe(
               "Lift the RDS instance's deletion protection so its stack can go (RDS still takes a final snapshot); without it the teardown is refused before anything is deleted",
             ),
+        checkOnly: z =>
+          z
+            .boolean()
+            .default(false)
+            .describe(
+              'Check the credentials, the permissions and that the teardown would not be refused (deletion protection, deletion policies), and delete nothing',
+            ),
         timeoutMinutes: z =>
           z
             .number()
@@ -64,7 +73,9 @@ export function createAwsTeardownAction(options: AwsActionOptions) {
         deleted: z =>
           z
             .array(z.enum(STACK_KINDS))
-            .describe('Stacks this run deleted, in order'),
+            .describe(
+              'Stacks this run deleted, in order (none with checkOnly)',
+            ),
         absent: z =>
           z
             .array(z.enum(STACK_KINDS))
@@ -86,7 +97,11 @@ export function createAwsTeardownAction(options: AwsActionOptions) {
 
       if (ctx.isDryRun) {
         ctx.logger.info(
-          `Dry run: would delete ${TEARDOWN_WAVES.map(w =>
+          `Dry run: would ${
+            ctx.input.checkOnly === true
+              ? 'check that it may, without deleting anything, '
+              : ''
+          }delete ${TEARDOWN_WAVES.map(w =>
             w.map(k => names.stack(k)).join(' + '),
           ).join(', then ')}; ${
             teardown.deleteImages
@@ -124,6 +139,22 @@ export function createAwsTeardownAction(options: AwsActionOptions) {
         deployer,
         teardown,
       );
+      if (ctx.input.checkOnly === true) {
+        ctx.logger.info(
+          `The teardown of ${spec.name} can go ahead: it would delete ${
+            plan.stacks.map(s => s.stack.StackName).join(', ') || 'no stack'
+          }${
+            plan.absent.length
+              ? ` (${plan.absent
+                  .map(k => names.stack(k))
+                  .join(', ')} already gone)`
+              : ''
+          }. Nothing was deleted.`,
+        );
+        ctx.output('deleted', []);
+        ctx.output('absent', plan.absent);
+        return;
+      }
       const result = await executeTeardown(plan, deployer, {
         ...teardown,
         region: spec.aws.region,

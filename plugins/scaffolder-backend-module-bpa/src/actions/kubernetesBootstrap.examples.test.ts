@@ -11,9 +11,11 @@ import { examples } from './kubernetesBootstrap.examples';
 
 describe('bpa:kubernetes:bootstrap examples', () => {
   const connect = jest.fn();
+  const secretsManager = jest.fn();
   const action = createKubernetesBootstrapAction({
     connector: { connect },
     referenceValues: { forEnvironment: jest.fn() },
+    secretsManager,
   });
   const tls = generateSelfSignedCertificate({
     commonName: 'bpa.example.com',
@@ -47,6 +49,7 @@ describe('bpa:kubernetes:bootstrap examples', () => {
         await action.handler(ctx as any);
         expect(ctx.output).toHaveBeenCalledWith('namespace', 'bpa-ns');
         expect(connect).not.toHaveBeenCalled();
+        expect(secretsManager).not.toHaveBeenCalled();
       } finally {
         await fs.rm(workspacePath, { recursive: true, force: true });
       }

@@ -1,6 +1,10 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { JsonObject } from '@backstage/types';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { REFERENCE_SPEC_INPUT } from '@internal/backstage-plugin-bpa-common';
@@ -14,12 +18,14 @@ import {
   TestKubeApiServer,
 } from '@internal/backstage-plugin-bpa-node/src/testUtils/kubeApiServer';
 import {
+  fakePassword,
   fakeReferenceValues,
   installEniConfigCrd,
   startFakeDaemonSetController,
   startFakeJobController,
 } from '@internal/backstage-plugin-bpa-node/src/testUtils/inCluster';
 import { testHelmBinary } from '@internal/backstage-plugin-bpa-node/src/testUtils/helmBinary';
+import { fakeAws } from '../__testUtils__/atlas';
 import { createPlanEnvironmentAction } from './planEnvironment';
 import { createKubernetesBootstrapAction } from './kubernetesBootstrap';
 import { createDatabaseBootstrapAction } from './databaseBootstrap';
@@ -32,6 +38,14 @@ const STANDIN_CHART = path.resolve(
   '../../../bpa-node/test-charts/bpa-standin',
 );
 const spec = REFERENCE_SPEC_INPUT as unknown as JsonObject;
+const POSTGRES_SECRETS = [
+  'bpa/bpa-demo/postgres-root',
+  'bpa/bpa-demo/postgres-auth',
+  'bpa/bpa-demo/postgres-workflow',
+];
+const MONGODB_SECRET = 'bpa/bpa-demo/mongodb';
+const PRIVATE_CONNECTION_STRING =
+  'mongodb+srv://bpa-demo-mongo-pl-0.ab1cd.mongodb.net';
 
 /** A task log that keeps every line, as the scaffolder's would. */
 function recordingLogger(lines: string[]) {
@@ -53,7 +67,24 @@ describe('bpa:kubernetes:bootstrap, bpa:database:bootstrap and bpa:helm:release 
   let workspacePath: string;
   const lines: string[] = [];
   const outputs: Array<[string, unknown]> = [];
-  const references = fakeReferenceValues();
+  // Secrets Manager as the Atlas steps left it: the MongoDB secret only.
+  const aws = fakeAws();
+  aws.secrets.set(
+    MONGODB_SECRET,
+    JSON.stringify({
+      username: 'bpa',
+      password: fakePassword(),
+      authDatabase: 'admin',
+      connectionString: PRIVATE_CONNECTION_STRING,
+    }),
+  );
+  const references = fakeReferenceValues({ secrets: aws.secrets });
+  const createdSecrets = () =>
+    aws.mocks.secretsManager
+      .commandCalls(CreateSecretCommand)
+      .map(c => c.args[0].input.Name);
+  const storedPassword = (name: string) =>
+    JSON.parse(aws.secrets.get(name)!).password as string;
 
   const connector = {
     connect: async (target: { kubeconfig?: string }) =>
@@ -62,6 +93,7 @@ describe('bpa:kubernetes:bootstrap, bpa:database:bootstrap and bpa:helm:release 
   const bootstrap = createKubernetesBootstrapAction({
     connector,
     referenceValues: { forEnvironment: async () => references.values },
+    secretsManager: async () => aws.clients.secretsManager,
     pollIntervalMs: 100,
   });
   const database = createDatabaseBootstrapAction({
@@ -141,6 +173,7 @@ describe('bpa:kubernetes:bootstrap, bpa:database:bootstrap and bpa:helm:release 
         (n: any) => n.metadata.name,
       ),
     ).not.toContain('bpa-ns');
+    expect(createdSecrets()).toEqual([]);
   });
 
   it('prepares the cluster, bootstraps the databases and installs the release', async () => {
@@ -168,6 +201,41 @@ describe('bpa:kubernetes:bootstrap, bpa:database:bootstrap and bpa:helm:release 
       object: 'Secret bpa-ns/bpa-environment',
       outcome: 'created',
     });
+
+    // The PostgreSQL passwords were generated where the plan's references read them.
+    expect(createdSecrets()).toEqual(POSTGRES_SECRETS);
+    expect(JSON.parse(aws.secrets.get(POSTGRES_SECRETS[1])!)).toEqual({
+      username: 'kong',
+      password: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/),
+    });
+    expect(lines).toContain(
+      `info Generated PostgreSQL passwords into Secrets Manager: ${POSTGRES_SECRETS.join(
+        ', ',
+      )}`,
+    );
+    const environmentTxt = Buffer.from(
+      (
+        await api.request(
+          'GET',
+          '/api/v1/namespaces/bpa-ns/secrets/bpa-environment',
+        )
+      ).data['environment.txt'],
+      'base64',
+    ).toString();
+    for (const name of POSTGRES_SECRETS) {
+      expect(environmentTxt).toContain(storedPassword(name));
+    }
+    const mongoBinding = (
+      await api.request(
+        'GET',
+        '/api/v1/namespaces/bpa-ns/secrets/bpa-binding-mongodb',
+      )
+    ).data;
+    expect(
+      Object.values<string>(mongoBinding).map(v =>
+        Buffer.from(v, 'base64').toString(),
+      ),
+    ).toContain(PRIVATE_CONNECTION_STRING);
 
     const jobs = startFakeJobController(api, 'bpa-system', {
       outcome: 'Complete',
@@ -212,6 +280,16 @@ describe('bpa:kubernetes:bootstrap, bpa:database:bootstrap and bpa:helm:release 
       await daemonSets.stop();
     }
     expect(outputsOf(again).changed).toBe(0);
+    // Passwords are never rotated.
+    expect(createdSecrets()).toEqual(POSTGRES_SECRETS);
+    expect(
+      aws.mocks.secretsManager.commandCalls(PutSecretValueCommand),
+    ).toEqual([]);
+    expect(lines).toContain(
+      `info Keeping the PostgreSQL passwords already in Secrets Manager: ${POSTGRES_SECRETS.join(
+        ', ',
+      )}`,
+    );
     const databaseCtx = context({ spec });
     await database.handler(databaseCtx as any);
     expect(outputsOf(databaseCtx).outcome).toBe('already-completed');
@@ -231,6 +309,9 @@ describe('bpa:kubernetes:bootstrap, bpa:database:bootstrap and bpa:helm:release 
     );
     const tlsKey = Buffer.from(tls.data['tls.key'], 'base64').toString();
     expect(references.secretValues.size).toBeGreaterThanOrEqual(5);
+    for (const name of [...POSTGRES_SECRETS, MONGODB_SECRET]) {
+      expect(references.secretValues).toContain(storedPassword(name));
+    }
     for (const value of [...references.secretValues, api.token, tlsKey]) {
       expect(everything).not.toContain(value);
       expect(everything).not.toContain(encodeURIComponent(value));

@@ -3,9 +3,12 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   bootstrapCluster,
   checkProvidedCertificate,
+  ensurePostgresSecrets,
   PLAN_FILES,
+  postgresSecrets,
   readPlanFile,
   ReferenceValuesFactory,
+  SecretsManagerFactory,
   TlsCertificate,
 } from '@internal/backstage-plugin-bpa-node';
 import { examples } from './kubernetesBootstrap.examples';
@@ -19,6 +22,8 @@ export interface KubernetesBootstrapActionOptions
   extends InClusterActionOptions {
   /** Resolves the plan's references: passwords in Secrets Manager, stack outputs. */
   referenceValues: ReferenceValuesFactory;
+  /** Where missing PostgreSQL passwords are generated into. */
+  secretsManager: SecretsManagerFactory;
 }
 
 const DEFAULT_TIMEOUT_MINUTES = 15;
@@ -46,7 +51,8 @@ function providedCertificate(
  * plan: namespaces, node role labels, custom pod networking, node
  * preparation (waited for), and the Secrets BPA reads (environment.txt,
  * database and MongoDB bindings, ingress TLS), their values read from
- * Secrets Manager and the stacks at apply time.
+ * Secrets Manager and the stacks at apply time. BPA's PostgreSQL passwords
+ * are generated into Secrets Manager first, when missing.
  */
 export function createKubernetesBootstrapAction(
   options: KubernetesBootstrapActionOptions,
@@ -54,7 +60,7 @@ export function createKubernetesBootstrapAction(
   return createTemplateAction({
     id: 'bpa:kubernetes:bootstrap',
     description:
-      "Applies the plan's Kubernetes manifests to the environment's cluster: namespaces, node labels name=node-N, ENIConfigs, node preparation DaemonSets (waits until every node is prepared), and the Secrets (environment.txt, PostgreSQL and MongoDB bindings, ingress TLS certificate).",
+      "Generates BPA's PostgreSQL passwords into Secrets Manager when missing (never rotated), then applies the plan's Kubernetes manifests to the environment's cluster: namespaces, node labels name=node-N, ENIConfigs, node preparation DaemonSets (waits until every node is prepared), and the Secrets (environment.txt, PostgreSQL and MongoDB bindings, ingress TLS certificate).",
     examples,
     supportsDryRun: true,
     schema: {
@@ -201,7 +207,11 @@ export function createKubernetesBootstrapAction(
             PLAN_FILES.eniConfigs
           }, ${PLAN_FILES.nodePreparation} and ${PLAN_FILES.secrets} to ${
             spec.name
-          }'s cluster, label nodes ${spec.cluster.nodes
+          }'s cluster (PostgreSQL passwords generated into ${postgresSecrets(
+            spec,
+          )
+            .map(p => p.secretName)
+            .join(', ')} where missing), label nodes ${spec.cluster.nodes
             .map(n => n.name)
             .join(', ')}, and ${
             spec.ingress.certificate === 'provided'
@@ -213,8 +223,18 @@ export function createKubernetesBootstrapAction(
         return;
       }
 
-      const result = await masked(step.masker, async () =>
-        bootstrapCluster({
+      const target = {
+        accountId: spec.aws.accountId,
+        region: spec.aws.region,
+      };
+      const result = await masked(step.masker, async () => {
+        // Before the references are resolved: they read these secrets.
+        await ensurePostgresSecrets(
+          await options.secretsManager(target),
+          spec,
+          step,
+        );
+        return bootstrapCluster({
           spec,
           planDirectory: step.planDirectory,
           client: await step.connect(),
@@ -222,16 +242,13 @@ export function createKubernetesBootstrapAction(
           masker: step.masker,
           checkpoint: step.checkpoint,
           forceConflicts: ctx.input.forceConflicts ?? false,
-          values: await options.referenceValues.forEnvironment({
-            accountId: spec.aws.accountId,
-            region: spec.aws.region,
-          }),
+          values: await options.referenceValues.forEnvironment(target),
           providedCertificate: given,
           nodePreparationTimeoutMs:
             (ctx.input.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000,
           pollIntervalMs: options.pollIntervalMs,
-        }),
-      );
+        });
+      });
       ctx.output('namespace', result.namespace);
       ctx.output('nodes', result.nodes);
       ctx.output('labelledNodes', result.labelledNodes);

@@ -57,4 +57,29 @@ export const examples: TemplateExample[] = [
       ],
     }),
   },
+  {
+    description:
+      'Plan as the first step of "plan and apply": the same plan, and the load balancer certificate checked before the apply steps create anything.',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'plan',
+          action: 'bpa:environment:plan',
+          name: 'Validate and plan',
+          input: {
+            mode: 'apply',
+            certificateArn:
+              'arn:aws:acm:us-east-1:123456789012:certificate/0b5c1f7e-3c9a-4a11-9d3e-5f0c2a7b8e91',
+            spec: {
+              name: 'bpa-demo',
+              owner: 'group:default/platform-team',
+              aws: { accountId: '123456789012', region: 'us-east-1' },
+              network: { adminCidr: '203.0.113.0/24' },
+              atlas: { projectId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
+            },
+          },
+        },
+      ],
+    }),
+  },
 ];

@@ -16,6 +16,8 @@ async function listFiles(dir: string): Promise<string[]> {
 
 
 const reference = REFERENCE_SPEC_INPUT as unknown as JsonObject;
+const CERTIFICATE_ARN =
+  'arn:aws:acm:us-east-1:123456789012:certificate/0b5c1f7e-3c9a-4a11-9d3e-5f0c2a7b8e91';
 
 describe('bpa:environment:plan', () => {
   let workspacePath: string;
@@ -108,14 +110,48 @@ describe('bpa:environment:plan', () => {
     expect(ctx.output).not.toHaveBeenCalled();
   });
 
-  it('refuses "plan and apply" clearly until apply is available, and writes nothing', async () => {
+  it('plans the same bytes for "plan and apply" as for "plan only"', async () => {
+    const run = async (dir: string, input: JsonObject) => {
+      await action.handler(
+        createMockActionContext({
+          workspacePath,
+          input: { spec: reference, outputDir: dir, ...input },
+        }) as any,
+      );
+      const files = await listFiles(path.join(workspacePath, dir));
+      return Promise.all(
+        files.map(async f => [f, await fs.readFile(path.join(workspacePath, dir, f), 'utf8')]),
+      );
+    };
+    const planned = await run('plan', { mode: 'plan' });
+    expect(planned.length).toBeGreaterThan(10);
+    expect(await run('apply', { mode: 'apply', certificateArn: CERTIFICATE_ARN })).toEqual(
+      planned,
+    );
+  });
+
+  it.each([
+    [
+      'no certificate',
+      undefined,
+      `certificateArn: "plan and apply" needs the ACM certificate of the load balancer's HTTPS listeners (account 123456789012, region us-east-1); give its ARN on the Ingress page`,
+    ],
+    [
+      'something else than an ACM certificate',
+      'arn:aws:iam::123456789012:server-certificate/bpa',
+      'certificateArn: "arn:aws:iam::123456789012:server-certificate/bpa" is not an ACM certificate ARN',
+    ],
+    [
+      "a certificate of another region",
+      CERTIFICATE_ARN.replace('us-east-1', 'eu-west-1'),
+      'certificateArn: the certificate is in account 123456789012, region eu-west-1; the load balancer needs one in account 123456789012, region us-east-1',
+    ],
+  ])('refuses "plan and apply" with %s, before writing anything', async (_what, certificateArn, message) => {
     const ctx = createMockActionContext({
       workspacePath,
-      input: { spec: reference, mode: 'apply' },
+      input: { spec: reference, mode: 'apply', ...(certificateArn ? { certificateArn } : {}) },
     });
-    await expect(action.handler(ctx as any)).rejects.toThrow(
-      /apply.*not available yet/,
-    );
+    await expect(action.handler(ctx as any)).rejects.toThrow(message);
     expect(await listFiles(workspacePath)).toEqual([]);
   });
 

@@ -3,7 +3,10 @@ import path from 'node:path';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { SupportedVersions } from '@internal/backstage-plugin-bpa-common';
+import {
+  EnvironmentSpec,
+  SupportedVersions,
+} from '@internal/backstage-plugin-bpa-common';
 import { renderPlan } from '@internal/backstage-plugin-bpa-node';
 import { examples } from './planEnvironment.examples';
 import { parseSpecInput } from './util';
@@ -11,6 +14,41 @@ import { parseSpecInput } from './util';
 export interface PlanEnvironmentActionOptions {
   /** Versions and tiers accepted by validation; defaults to the built-in list. */
   supportedVersions?: SupportedVersions;
+}
+
+const ACM_CERTIFICATE_ARN =
+  /^arn:aws[a-z-]*:acm:([a-z0-9-]+):([0-9]{12}):certificate\/[A-Za-z0-9-]+$/;
+
+/**
+ * Refuses, before anything is written, a load balancer certificate the edge
+ * stack could not use: the apply needs one, in the environment's account and
+ * region (ALB listeners take ACM certificates of their own region only).
+ */
+function checkCertificateArn(
+  arn: string | undefined,
+  mode: string,
+  spec: EnvironmentSpec,
+): void {
+  const where = `account ${spec.aws.accountId}, region ${spec.aws.region}`;
+  if (!arn) {
+    if (mode === 'apply') {
+      throw new InputError(
+        `certificateArn: "plan and apply" needs the ACM certificate of the load balancer's HTTPS listeners (${where}); give its ARN on the Ingress page`,
+      );
+    }
+    return;
+  }
+  const match = ACM_CERTIFICATE_ARN.exec(arn);
+  if (!match) {
+    throw new InputError(
+      `certificateArn: "${arn}" is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)`,
+    );
+  }
+  if (match[1] !== spec.aws.region || match[2] !== spec.aws.accountId) {
+    throw new InputError(
+      `certificateArn: the certificate is in account ${match[2]}, region ${match[1]}; the load balancer needs one in ${where}`,
+    );
+  }
 }
 
 /**
@@ -40,7 +78,14 @@ export function createPlanEnvironmentAction(
             .enum(['plan', 'apply'])
             .default('plan')
             .describe(
-              '`plan` renders the plan only; `apply` also creates the environment',
+              "What the task goes on to do: `plan` stops at the plan; `apply` (the template's later steps) creates the environment from it, so certificateArn is required. The plan is the same either way",
+            ),
+        certificateArn: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "ACM certificate of the load balancer's HTTPS listeners, in the environment's account and region; required when mode is apply, checked here so a wrong one fails before anything is created",
             ),
         outputDir: z =>
           z
@@ -64,18 +109,20 @@ export function createPlanEnvironmentAction(
             )
             .describe('The plan files, relative to planDirectory'),
         resourceCount: z =>
-          z.number().describe('Estimated number of resources the apply creates'),
+          z
+            .number()
+            .describe('Estimated number of resources the apply creates'),
       },
     },
     async handler(ctx) {
       const spec = parseSpecInput(ctx.input.spec, options.supportedVersions);
       const outputDir = ctx.input.outputDir ?? 'bpa-plan';
       const planDirectory = resolveSafeChildPath(ctx.workspacePath, outputDir);
-      if (ctx.input.mode === 'apply') {
-        throw new InputError(
-          'mode "apply" is not available yet: this portal can plan BPA environments but not apply them. Choose "plan only" and review the plan.',
-        );
-      }
+      checkCertificateArn(
+        ctx.input.certificateArn,
+        ctx.input.mode ?? 'plan',
+        spec,
+      );
 
       const plan = renderPlan(spec);
       for (const artifact of plan.artifacts) {

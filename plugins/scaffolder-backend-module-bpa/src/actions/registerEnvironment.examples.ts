@@ -1,6 +1,14 @@
 import { TemplateExample } from '@backstage/plugin-scaffolder-node';
 import yaml from 'yaml';
 
+const spec = {
+  name: 'bpa-demo',
+  owner: 'group:default/platform-team',
+  aws: { accountId: '123456789012', region: 'us-east-1' },
+  network: { adminCidr: '203.0.113.0/24' },
+  atlas: { projectId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
+};
+
 export const examples: TemplateExample[] = [
   {
     description:
@@ -11,15 +19,36 @@ export const examples: TemplateExample[] = [
           id: 'register',
           action: 'bpa:catalog:register',
           name: 'Register the environment in the catalog',
+          input: { state: 'planned', spec },
+        },
+      ],
+    }),
+  },
+  {
+    description: 'After the apply: the System says the environment is applied.',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'registerApplied',
+          action: 'bpa:catalog:register',
+          name: 'Mark the environment applied in the catalog',
+          input: { state: 'applied', spec },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      "After a teardown: take the environment's entities out of the catalog (the request as bpa:environment:describe read it).",
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'unregister',
+          action: 'bpa:catalog:register',
+          name: 'Remove the environment from the catalog',
           input: {
-            state: 'planned',
-            spec: {
-              name: 'bpa-demo',
-              owner: 'group:default/platform-team',
-              aws: { accountId: '123456789012', region: 'us-east-1' },
-              network: { adminCidr: '203.0.113.0/24' },
-              atlas: { projectId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
-            },
+            state: 'removed',
+            spec: '${{ steps.describe.output.spec }}',
           },
         },
       ],

@@ -5,9 +5,13 @@ import { parseAllDocuments } from 'yaml';
 import { JsonObject } from '@backstage/types';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import {
+  BPA_REQUEST_ANNOTATION,
   BPA_STATE_ANNOTATION,
+  DEFAULT_SUPPORTED_VERSIONS,
   REFERENCE_SPEC_INPUT,
+  parseEnvironmentSpec,
 } from '@internal/backstage-plugin-bpa-common';
+import { generateSelfSignedCertificate } from '@internal/backstage-plugin-bpa-node';
 import { createRegisterEnvironmentAction } from './registerEnvironment';
 
 
@@ -72,6 +76,86 @@ describe('bpa:catalog:register', () => {
     const text = await fs.readFile(path.join(entitiesDirectory, 'bpa-demo.yaml'), 'utf8');
     expect(text).toContain(`${BPA_STATE_ANNOTATION}: applied`);
     expect(text).not.toContain(`${BPA_STATE_ANNOTATION}: planned`);
+  });
+
+  it('marks the environment applied when the same task registers it again after the apply', async () => {
+    const action = createRegisterEnvironmentAction({ entitiesDirectory });
+    // One task: its checkpoints persist from the first step to the last.
+    const checkpoints = new Map<string, unknown>();
+    const step = (state: string) => ({
+      ...createMockActionContext({ workspacePath, input: { spec: reference, state } }),
+      async checkpoint({ key, fn }: { key: string; fn: () => Promise<unknown> }) {
+        if (!checkpoints.has(key)) checkpoints.set(key, await fn());
+        return checkpoints.get(key);
+      },
+    });
+    await action.handler(step('planned') as any);
+    await action.handler(step('applied') as any);
+    const text = await fs.readFile(path.join(entitiesDirectory, 'bpa-demo.yaml'), 'utf8');
+    expect(text).toContain(`${BPA_STATE_ANNOTATION}: applied`);
+  });
+
+  it('records the validated request on the System, and nothing secret in it', async () => {
+    const action = createRegisterEnvironmentAction({ entitiesDirectory });
+    const tls = generateSelfSignedCertificate({ commonName: 'bpa.example.com' });
+    const request = {
+      ...reference,
+      ingress: { hostname: 'bpa.example.com', certificate: 'provided' },
+    } as JsonObject;
+    await action.handler(
+      createMockActionContext({
+        workspacePath,
+        input: { spec: request, state: 'applied' },
+        secrets: { tlsPrivateKey: tls.privateKey, tlsCertificate: tls.certificate },
+      }) as any,
+    );
+
+    const text = await fs.readFile(path.join(entitiesDirectory, 'bpa-demo.yaml'), 'utf8');
+    const system = parseAllDocuments(text)
+      .map(d => d.toJS())
+      .find(e => e.kind === 'System');
+    const recorded = JSON.parse(system.metadata.annotations[BPA_REQUEST_ANNOTATION]);
+    expect(recorded).toEqual(JSON.parse(JSON.stringify(parseEnvironmentSpec(request))));
+    expect(parseEnvironmentSpec(recorded)).toEqual(parseEnvironmentSpec(request));
+
+    const keys = (value: unknown): string[] =>
+      value && typeof value === 'object'
+        ? Object.entries(value).flatMap(([k, v]) => [k, ...keys(v)])
+        : [];
+    expect(keys(recorded).filter(k => /password|secret|private|token|credential/i.test(k))).toEqual([]);
+    expect(text).not.toContain(tls.privateKey.split('\n')[1]);
+  });
+
+  it("removes the environment's entities from the catalog after a teardown, once", async () => {
+    const action = createRegisterEnvironmentAction({ entitiesDirectory });
+    await action.handler(
+      createMockActionContext({ workspacePath, input: { spec: reference, state: 'applied' } }) as any,
+    );
+    // The recorded request names a PostgreSQL version the portal no longer offers.
+    const recorded = JSON.parse(
+      JSON.stringify(parseEnvironmentSpec(REFERENCE_SPEC_INPUT)),
+    ) as JsonObject;
+    const remover = createRegisterEnvironmentAction({
+      entitiesDirectory,
+      supportedVersions: { ...DEFAULT_SUPPORTED_VERSIONS, postgres: ['99.1'] },
+    });
+
+    const dryRun = {
+      ...createMockActionContext({ workspacePath, input: { spec: recorded, state: 'removed' } }),
+      isDryRun: true,
+    };
+    await remover.handler(dryRun as any);
+    expect(await fs.readdir(entitiesDirectory)).toEqual(['bpa-demo.yaml']);
+
+    for (let run = 1; run <= 2; run++) {
+      const ctx = createMockActionContext({
+        workspacePath,
+        input: { spec: recorded, state: 'removed' },
+      });
+      await remover.handler(ctx as any);
+      expect(outputsOf(ctx).entityRef).toBe('system:default/bpa-demo');
+    }
+    expect(await fs.readdir(entitiesDirectory)).toEqual([]);
   });
 
   it('in a dry run writes the workspace file only', async () => {

@@ -4,12 +4,15 @@ import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  BPA_REQUEST_ANNOTATION,
   BPA_STATE_ANNOTATION,
+  EnvironmentSpec,
   SupportedVersions,
   environmentEntities,
 } from '@internal/backstage-plugin-bpa-common';
 import { stringify } from 'yaml';
 import { examples } from './registerEnvironment.examples';
+import { parseSpecForTeardown } from './atlasCommon';
 import { parseSpecInput } from './util';
 
 export interface RegisterEnvironmentActionOptions {
@@ -21,8 +24,16 @@ export interface RegisterEnvironmentActionOptions {
   supportedVersions?: SupportedVersions;
 }
 
-/** Marks the System with the environment's state; every other entity stays as rendered. */
-function withState(entities: Entity[], state: string): Entity[] {
+/**
+ * Marks the System with the environment's state and its request (the
+ * validated spec, which holds no secrets), so a teardown reads what was
+ * asked for; every other entity stays as rendered.
+ */
+function withStateAndRequest(
+  entities: Entity[],
+  state: string,
+  spec: EnvironmentSpec,
+): Entity[] {
   return entities.map(e =>
     e.kind === 'System'
       ? {
@@ -32,6 +43,7 @@ function withState(entities: Entity[], state: string): Entity[] {
             annotations: {
               ...e.metadata.annotations,
               [BPA_STATE_ANNOTATION]: state,
+              [BPA_REQUEST_ANNOTATION]: JSON.stringify(spec),
             },
           },
         }
@@ -43,7 +55,8 @@ function withState(entities: Entity[], state: string): Entity[] {
  * `bpa:catalog:register` — writes the environment's catalog entities (System,
  * Resources, BPA Components) where the catalog's BPA environments provider
  * picks them up. One file per environment: re-running replaces it, nothing is
- * duplicated.
+ * duplicated. With `state: removed` (after a teardown) the file goes, and
+ * the catalog drops the environment's entities with it.
  */
 export function createRegisterEnvironmentAction(
   options: RegisterEnvironmentActionOptions,
@@ -51,7 +64,7 @@ export function createRegisterEnvironmentAction(
   return createTemplateAction({
     id: 'bpa:catalog:register',
     description:
-      "Writes a BPA environment's catalog entities (System, Resources for EKS, RDS, Atlas, ECR, load balancer and network, Components for BPA's services) and adds them to the catalog.",
+      "Writes a BPA environment's catalog entities (System, Resources for EKS, RDS, Atlas, ECR, load balancer and network, Components for BPA's services) and adds them to the catalog; with state removed, takes them out of it.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -59,12 +72,16 @@ export function createRegisterEnvironmentAction(
         spec: z =>
           z
             .record(z.string(), z.unknown())
-            .describe('The environment request, as given to bpa:environment:plan'),
+            .describe(
+              'The environment request, as given to bpa:environment:plan',
+            ),
         state: z =>
           z
-            .enum(['planned', 'applied'])
+            .enum(['planned', 'applied', 'removed'])
             .default('planned')
-            .describe('What the System says about the environment'),
+            .describe(
+              'What the System says about the environment; removed (after a teardown) takes its entities out of the catalog',
+            ),
         filePath: z =>
           z
             .string()
@@ -75,27 +92,57 @@ export function createRegisterEnvironmentAction(
         entityRef: z =>
           z.string().describe("Reference of the environment's System"),
         entityRefs: z =>
-          z.array(z.string()).describe('References of every written entity'),
+          z
+            .array(z.string())
+            .describe('References of every entity written (or removed)'),
         catalogInfoPath: z =>
-          z.string().describe('Workspace path of the entities file'),
+          z
+            .string()
+            .optional()
+            .describe('Workspace path of the entities file (not when removed)'),
       },
     },
     async handler(ctx) {
-      const spec = parseSpecInput(ctx.input.spec, options.supportedVersions);
-      const entities = withState(
+      const state = ctx.input.state ?? 'planned';
+      const spec =
+        state === 'removed'
+          ? parseSpecForTeardown(ctx.input.spec, options.supportedVersions)
+          : parseSpecInput(ctx.input.spec, options.supportedVersions);
+      const entities = withStateAndRequest(
         environmentEntities(spec),
-        ctx.input.state ?? 'planned',
+        state,
+        spec,
       );
+      const refs = entities.map(e => stringifyEntityRef(e));
+      const systemRef = refs[entities.findIndex(e => e.kind === 'System')];
+      const target = path.join(options.entitiesDirectory, `${spec.name}.yaml`);
+      ctx.output('entityRef', systemRef);
+      ctx.output('entityRefs', refs);
+
+      if (state === 'removed') {
+        if (ctx.isDryRun) {
+          ctx.logger.info(
+            `Dry run: would remove ${entities.length} entities of ${spec.name} (${systemRef}) from the catalog`,
+          );
+          return;
+        }
+        await ctx.checkpoint({
+          key: `bpa.catalog.remove.${spec.name}`,
+          fn: async () => {
+            await fs.rm(target, { force: true });
+          },
+        });
+        ctx.logger.info(
+          `Removed the ${entities.length} entities of ${spec.name} (${systemRef}) from the catalog`,
+        );
+        return;
+      }
+
       const yaml = entities.map(e => stringify(e)).join('---\n');
       const filePath = ctx.input.filePath ?? 'catalog-info.yaml';
       const workspaceFile = resolveSafeChildPath(ctx.workspacePath, filePath);
       await fs.mkdir(path.dirname(workspaceFile), { recursive: true });
       await fs.writeFile(workspaceFile, yaml, 'utf8');
-
-      const refs = entities.map(e => stringifyEntityRef(e));
-      const systemRef = refs[entities.findIndex(e => e.kind === 'System')];
-      ctx.output('entityRef', systemRef);
-      ctx.output('entityRefs', refs);
       ctx.output('catalogInfoPath', filePath);
       if (ctx.isDryRun) {
         ctx.logger.info(
@@ -104,9 +151,8 @@ export function createRegisterEnvironmentAction(
         return;
       }
 
-      const target = path.join(options.entitiesDirectory, `${spec.name}.yaml`);
       await ctx.checkpoint({
-        key: `bpa.catalog.register.${spec.name}`,
+        key: `bpa.catalog.register.${spec.name}.${state}`,
         fn: async () => {
           await fs.mkdir(options.entitiesDirectory, { recursive: true });
           // Written whole, then renamed: the provider never reads half a file.

@@ -25,6 +25,20 @@ import {
   Stack,
   StackEvent,
 } from '@aws-sdk/client-cloudformation';
+import {
+  AttachLoadBalancerTargetGroupsCommand,
+  AttachLoadBalancerTargetGroupsCommandInput,
+  AutoScalingClient,
+  AutoScalingServiceException,
+  DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingGroupsCommandInput,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeNodegroupCommand,
+  DescribeNodegroupCommandInput,
+  EKSClient,
+  ResourceNotFoundException as EksResourceNotFoundException,
+} from '@aws-sdk/client-eks';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import {
   IAMClient,
@@ -56,8 +70,10 @@ import {
  * enough for the deployer: change sets that find changes or none, stacks
  * whose status and events move with the clock, rollbacks, exports other
  * stacks import, deletion policies, deletion protection, repositories that
- * refuse to go while they hold images. Installed with aws-sdk-client-mock, so
- * every SDK client the code under test builds talks to it.
+ * refuse to go while they hold images. EKS and Auto Scaling know the node
+ * groups the deployed stacks hold, each with the Auto Scaling group EKS
+ * would have made for it. Installed with aws-sdk-client-mock, so every SDK
+ * client the code under test builds talks to it.
  */
 
 /** How long operations take on one stack, in clock milliseconds. */
@@ -217,6 +233,27 @@ export class SimulatedCloudFormation {
   /** The template body deployed on a live stack. */
   deployedBody(stackName: string): string | undefined {
     return this.live(stackName)?.deployed?.body;
+  }
+
+  /** The EKS node groups the live stacks hold, with their cluster's name. */
+  nodegroups(): Array<{ cluster: string; name: string; stackId: string }> {
+    this.advance();
+    return this.stacks
+      .filter(s => !s.deleted && s.deployed)
+      .flatMap(s => {
+        const resources = s.deployed!.template.resources;
+        const clusterName = (value: unknown) => {
+          const ref = (value as { Ref?: string } | undefined)?.Ref;
+          return (ref ? resources[ref]?.Properties?.Name : value) as string;
+        };
+        return Object.values(resources)
+          .filter(r => r.Type === 'AWS::EKS::Nodegroup')
+          .map(r => ({
+            cluster: clusterName(r.Properties?.ClusterName),
+            name: r.Properties?.NodegroupName as string,
+            stackId: s.stackId,
+          }));
+      });
   }
 
   private live(ref: string): SimStack | undefined {
@@ -983,6 +1020,95 @@ export class SimulatedCloudFormation {
   }
 }
 
+/**
+ * EKS's node groups and Auto Scaling's groups for the node groups the
+ * simulated stacks hold: one Auto Scaling group each, named as EKS names
+ * them, and the target groups attached to it.
+ */
+export class SimulatedNodeGroups {
+  private readonly attached = new Map<string, string[]>();
+
+  constructor(private readonly cloudFormation: SimulatedCloudFormation) {}
+
+  private groups() {
+    return this.cloudFormation.nodegroups().map(ng => ({
+      ...ng,
+      autoScalingGroup: `eks-${ng.name}-${ng.stackId.split('/').pop()}`,
+    }));
+  }
+
+  /** The target groups attached to an Auto Scaling group. */
+  targetGroupsOf(autoScalingGroup: string): string[] {
+    return this.attached.get(autoScalingGroup) ?? [];
+  }
+
+  /** Every node group's Auto Scaling group. */
+  autoScalingGroups(): Record<string, string> {
+    return Object.fromEntries(
+      this.groups().map(g => [g.name, g.autoScalingGroup]),
+    );
+  }
+
+  describeNodegroup(input: DescribeNodegroupCommandInput) {
+    const found = this.groups().find(
+      g => g.cluster === input.clusterName && g.name === input.nodegroupName,
+    );
+    if (!found) {
+      throw new EksResourceNotFoundException({
+        $metadata: { httpStatusCode: 404 },
+        message: `No node group found for name: ${input.nodegroupName}.`,
+      });
+    }
+    return {
+      nodegroup: {
+        nodegroupName: found.name,
+        clusterName: found.cluster,
+        status: 'ACTIVE' as const,
+        resources: { autoScalingGroups: [{ name: found.autoScalingGroup }] },
+      },
+    };
+  }
+
+  describeAutoScalingGroups(input: DescribeAutoScalingGroupsCommandInput) {
+    const names = new Set(input.AutoScalingGroupNames ?? []);
+    return {
+      AutoScalingGroups: this.groups()
+        .filter(g => names.has(g.autoScalingGroup))
+        .map(g => ({
+          AutoScalingGroupName: g.autoScalingGroup,
+          TargetGroupARNs: [...this.targetGroupsOf(g.autoScalingGroup)],
+          MinSize: 1,
+          MaxSize: 1,
+          DesiredCapacity: 1,
+          DefaultCooldown: 300,
+          AvailabilityZones: [],
+          HealthCheckType: 'EC2',
+          CreatedTime: new Date(0),
+        })),
+    };
+  }
+
+  attachLoadBalancerTargetGroups(
+    input: AttachLoadBalancerTargetGroupsCommandInput,
+  ) {
+    const group = input.AutoScalingGroupName!;
+    if (!this.groups().some(g => g.autoScalingGroup === group)) {
+      throw new AutoScalingServiceException({
+        name: 'ValidationError',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: `AutoScalingGroup name not found - AutoScalingGroup ${group} not found`,
+      });
+    }
+    const current = this.targetGroupsOf(group);
+    this.attached.set(group, [
+      ...current,
+      ...(input.TargetGroupARNs ?? []).filter(arn => !current.includes(arn)),
+    ]);
+    return {};
+  }
+}
+
 function resourceChange(
   action: 'Add' | 'Modify' | 'Remove',
   id: string,
@@ -999,12 +1125,15 @@ function resourceChange(
   };
 }
 
-/** The simulated AWS, wired into every CloudFormation, STS and IAM client. */
+/** The simulated AWS, wired into every CloudFormation, STS, IAM, EKS and Auto Scaling client. */
 export function simulateAws(options: SimulatedAwsOptions) {
   const cloudFormation = new SimulatedCloudFormation(options);
+  const nodeGroups = new SimulatedNodeGroups(cloudFormation);
   const cfn = mockClient(CloudFormationClient);
   const sts = mockClient(STSClient);
   const iam = mockClient(IAMClient);
+  const eks = mockClient(EKSClient);
+  const autoScaling = mockClient(AutoScalingClient);
   const callerArn =
     options.callerArn ??
     `arn:aws:sts::${
@@ -1040,6 +1169,16 @@ export function simulateAws(options: SimulatedAwsOptions) {
   cfn
     .on(DeleteStackCommand)
     .callsFake(handle(i => cloudFormation.deleteStack(i)));
+
+  eks
+    .on(DescribeNodegroupCommand)
+    .callsFake(handle(i => nodeGroups.describeNodegroup(i)));
+  autoScaling
+    .on(DescribeAutoScalingGroupsCommand)
+    .callsFake(handle(i => nodeGroups.describeAutoScalingGroups(i)));
+  autoScaling
+    .on(AttachLoadBalancerTargetGroupsCommand)
+    .callsFake(handle(i => nodeGroups.attachLoadBalancerTargetGroups(i)));
 
   sts.on(GetCallerIdentityCommand).callsFake(async () => {
     if (options.noCredentials) {
@@ -1086,12 +1225,17 @@ export function simulateAws(options: SimulatedAwsOptions) {
       };
     });
 
+  const all: Array<{
+    calls(): unknown[];
+    resetHistory(): unknown;
+    restore(): unknown;
+  }> = [cfn, sts, iam, eks, autoScaling];
   return {
     cloudFormation,
-    mocks: { cfn, sts, iam },
+    nodeGroups,
+    mocks: { cfn, sts, iam, eks, autoScaling },
     /** AWS API calls made so far, every service. */
-    callCount: () =>
-      cfn.calls().length + sts.calls().length + iam.calls().length,
+    callCount: () => all.reduce((n, m) => n + m.calls().length, 0),
     /** CloudFormation calls so far, in order, by command name (`CreateChangeSet`). */
     cloudFormationCalls: () =>
       cfn.calls().map(c => {
@@ -1104,10 +1248,10 @@ export function simulateAws(options: SimulatedAwsOptions) {
           input: command.input,
         };
       }),
-    /** The inputs of every call of one CloudFormation command so far. */
+    /** The inputs of every call of one command so far (`CreateChangeSet`, `DescribeNodegroup`), any service. */
     inputsOf: (command: string): Record<string, any>[] =>
-      cfn
-        .calls()
+      all
+        .flatMap(m => m.calls() as Array<{ args: unknown[] }>)
         .map(
           c =>
             c.args[0] as {
@@ -1119,14 +1263,10 @@ export function simulateAws(options: SimulatedAwsOptions) {
         .map(c => c.input),
     /** Forgets the calls made so far (the simulated account keeps its state). */
     resetHistory() {
-      cfn.resetHistory();
-      sts.resetHistory();
-      iam.resetHistory();
+      all.forEach(m => m.resetHistory());
     },
     restore() {
-      cfn.restore();
-      sts.restore();
-      iam.restore();
+      all.forEach(m => m.restore());
     },
   };
 }

@@ -39,6 +39,14 @@ const ENTRY_POINTS = [
 ];
 
 /**
+ * Outputs of the edge stack naming its target groups: the apply attaches
+ * the node groups' Auto Scaling groups to each.
+ */
+export const EDGE_TARGET_GROUP_OUTPUTS = ENTRY_POINTS.map(
+  e => `${e.id}TargetGroupArn`,
+);
+
+/**
  * The edge stack: an internet-facing application load balancer in the public
  * subnets, reachable from the admin CIDR (its security group), terminating TLS
  * with the ACM certificate and re-encrypting to BPA's ingress controller on
@@ -136,8 +144,8 @@ export function edgeStackTemplate(spec: EnvironmentSpec): CfnTemplate {
         Value: getAtt('LoadBalancer', 'CanonicalHostedZoneID'),
       },
       ...Object.fromEntries(
-        ENTRY_POINTS.map(e => [
-          `${e.id}TargetGroupArn`,
+        ENTRY_POINTS.map((e, i) => [
+          EDGE_TARGET_GROUP_OUTPUTS[i],
           {
             Description: `Target group of NodePort ${e.nodePort}; the node groups' Auto Scaling groups are attached at apply`,
             Value: ref(`${e.id}TargetGroup`),

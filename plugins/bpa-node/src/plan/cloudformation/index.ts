@@ -28,6 +28,7 @@ export {
 } from './common';
 export { nodeEcrPullPolicy, renderIamPolicies } from './iam';
 export type { PolicyDocument } from './iam';
+export { EDGE_TARGET_GROUP_OUTPUTS } from './edge';
 export { NETWORK_EXPORTS } from './network';
 export { CHART_REPOSITORY, environmentRepositories } from './registry';
 export { subnetLayout } from './subnets';

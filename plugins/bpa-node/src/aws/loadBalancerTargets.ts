@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import {
+  AttachLoadBalancerTargetGroupsCommand,
+  DescribeAutoScalingGroupsCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { DescribeNodegroupCommand } from '@aws-sdk/client-eks';
+import { EDGE_TARGET_GROUP_OUTPUTS } from '../plan/cloudformation';
+import type { AwsClients } from './clients';
+import type { Checkpoint } from './stackDeployer';
+import type { ProgressLogger } from './stackEvents';
+
+/** The IAM actions attaching the node groups to the load balancer needs. */
+export const LOAD_BALANCER_TARGET_ACTIONS = [
+  'autoscaling:AttachLoadBalancerTargetGroups',
+  'autoscaling:DescribeAutoScalingGroups',
+  'eks:DescribeNodegroup',
+];
+
+/** A node group and what its Auto Scaling groups were given. */
+export interface NodeGroupTargets {
+  nodegroup: string;
+  autoScalingGroups: string[];
+  /** Target groups this run attached (those already attached are left out). */
+  attachedTargetGroups: string[];
+}
+
+const reason = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+/** The edge stack's target group ARNs, from its outputs; fails naming a missing one. */
+export function edgeTargetGroupArns(
+  edgeOutputs: Record<string, string>,
+  stackName: string,
+): string[] {
+  const missing = EDGE_TARGET_GROUP_OUTPUTS.filter(key => !edgeOutputs[key]);
+  if (missing.length) {
+    throw new Error(
+      `Stack ${stackName} has no output ${missing.join(
+        ', ',
+      )}; is it fully deployed?`,
+    );
+  }
+  return EDGE_TARGET_GROUP_OUTPUTS.map(key => edgeOutputs[key]);
+}
+
+async function autoScalingGroupsOf(
+  eks: AwsClients['eks'],
+  clusterName: string,
+  nodegroup: string,
+): Promise<string[]> {
+  let found;
+  try {
+    found = await eks.send(
+      new DescribeNodegroupCommand({ clusterName, nodegroupName: nodegroup }),
+    );
+  } catch (error) {
+    throw new Error(
+      `EKS DescribeNodegroup ${clusterName}/${nodegroup} failed: ${reason(
+        error,
+      )}`,
+    );
+  }
+  const groups = (found.nodegroup?.resources?.autoScalingGroups ?? [])
+    .map(g => g.name)
+    .filter((name): name is string => !!name);
+  if (!groups.length) {
+    throw new Error(
+      `EKS node group ${clusterName}/${nodegroup} has no Auto Scaling group yet (status ${
+        found.nodegroup?.status ?? 'unknown'
+      }); run the step again once it is ACTIVE`,
+    );
+  }
+  return groups;
+}
+
+async function attachedTargetGroups(
+  autoScaling: AwsClients['autoScaling'],
+  names: string[],
+): Promise<Map<string, string[]>> {
+  let found;
+  try {
+    found = await autoScaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names }),
+    );
+  } catch (error) {
+    throw new Error(
+      `Auto Scaling DescribeAutoScalingGroups ${names.join(
+        ', ',
+      )} failed: ${reason(error)}`,
+    );
+  }
+  const attached = new Map(
+    (found.AutoScalingGroups ?? []).map(g => [
+      g.AutoScalingGroupName ?? '',
+      g.TargetGroupARNs ?? [],
+    ]),
+  );
+  const unknown = names.filter(n => !attached.has(n));
+  if (unknown.length) {
+    throw new Error(`Auto Scaling group ${unknown.join(', ')} does not exist`);
+  }
+  return attached;
+}
+
+/**
+ * Puts the cluster's nodes behind the load balancer: EKS owns the node
+ * groups' Auto Scaling groups, so CloudFormation cannot name them as
+ * targets; each group is attached to every target group of the edge stack
+ * (the groups then register their instances, now and when replaced).
+ * Additive and idempotent: only missing attachments are made, each in its
+ * own checkpoint.
+ */
+export async function attachNodeGroupsToTargetGroups(options: {
+  clients: Pick<AwsClients, 'eks' | 'autoScaling'>;
+  environment: string;
+  clusterName: string;
+  nodegroups: string[];
+  targetGroupArns: string[];
+  logger: ProgressLogger;
+  checkpoint?: Checkpoint;
+}): Promise<NodeGroupTargets[]> {
+  const { clients, clusterName, targetGroupArns, logger } = options;
+  const checkpoint: Checkpoint = options.checkpoint ?? ((_key, fn) => fn());
+  const groupsByNodegroup = new Map<string, string[]>();
+  for (const nodegroup of options.nodegroups) {
+    groupsByNodegroup.set(
+      nodegroup,
+      await autoScalingGroupsOf(clients.eks, clusterName, nodegroup),
+    );
+  }
+  const attached = await attachedTargetGroups(
+    clients.autoScaling,
+    [...groupsByNodegroup.values()].flat(),
+  );
+
+  const result: NodeGroupTargets[] = [];
+  for (const [nodegroup, groups] of groupsByNodegroup) {
+    const made: string[] = [];
+    for (const group of groups) {
+      const missing = targetGroupArns.filter(
+        arn => !attached.get(group)!.includes(arn),
+      );
+      if (!missing.length) continue;
+      const digest = createHash('sha256')
+        .update(missing.join(','))
+        .digest('hex')
+        .slice(0, 12);
+      await checkpoint(
+        `${options.environment}-edge-targets-${group}-${digest}`,
+        async () => {
+          try {
+            await clients.autoScaling.send(
+              new AttachLoadBalancerTargetGroupsCommand({
+                AutoScalingGroupName: group,
+                TargetGroupARNs: missing,
+              }),
+            );
+          } catch (error) {
+            throw new Error(
+              `Auto Scaling AttachLoadBalancerTargetGroups ${group} failed: ${reason(
+                error,
+              )}`,
+            );
+          }
+          return { attached: missing.length };
+        },
+      );
+      made.push(...missing.filter(arn => !made.includes(arn)));
+      logger.info(
+        `Node group ${nodegroup}: Auto Scaling group ${group} attached to ${missing.join(
+          ', ',
+        )}`,
+      );
+    }
+    if (!made.length) {
+      logger.info(
+        `Node group ${nodegroup}: Auto Scaling group ${groups.join(
+          ', ',
+        )} already behind the load balancer`,
+      );
+    }
+    result.push({
+      nodegroup,
+      autoScalingGroups: groups,
+      attachedTargetGroups: made,
+    });
+  }
+  return result;
+}
