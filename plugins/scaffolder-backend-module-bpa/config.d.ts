@@ -67,6 +67,12 @@ export interface Config {
        * directory). Default: `.bpa/environments`.
        */
       entitiesDirectory?: string;
+      /**
+       * Seconds bpa:catalog:register waits for the catalog to show what it
+       * wrote (so the task page's links open at once); 0 does not wait. A
+       * slower catalog is logged as a warning, not a failure. Default: 60.
+       */
+      waitSeconds?: number;
     };
     kubernetes?: {
       /**

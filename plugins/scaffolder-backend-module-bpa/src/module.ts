@@ -32,7 +32,10 @@ import { createHelmReleaseAction } from './actions/helmRelease';
 /** What the BPA actions are built from. */
 export interface BpaActionsOptions {
   config: Config;
-  /** Where bpa:environment:describe reads environments. */
+  /**
+   * Where bpa:environment:describe reads environments and
+   * bpa:catalog:register waits for them to appear.
+   */
   catalog: Pick<CatalogService, 'getEntityByRef'>;
 }
 
@@ -61,6 +64,9 @@ export function bpaActions({ config, catalog }: BpaActionsOptions) {
     createRegisterEnvironmentAction({
       entitiesDirectory,
       supportedVersions,
+      catalog,
+      catalogWaitMs:
+        (config.getOptionalNumber('bpa.catalog.waitSeconds') ?? 60) * 1000,
     }),
     createDescribeEnvironmentAction({ catalog, supportedVersions }),
     createAtlasClusterAction(atlasOptions),

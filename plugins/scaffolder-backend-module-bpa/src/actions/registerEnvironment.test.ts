@@ -12,7 +12,37 @@ import {
   parseEnvironmentSpec,
 } from '@internal/backstage-plugin-bpa-common';
 import { generateSelfSignedCertificate } from '@internal/backstage-plugin-bpa-node';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { createRegisterEnvironmentAction } from './registerEnvironment';
+
+/**
+ * A catalog that ingests the environments directory with a lag, as the real
+ * one does: for the first `lag` reads it still shows what it had before,
+ * then the System from the file, and its hasPart relations one read later.
+ */
+function laggingCatalog(entitiesDirectory: string, lag: number) {
+  let reads = 0;
+  let seen = 0;
+  const getEntityByRef = jest.fn(async (ref: string) => {
+    reads++;
+    const text = await fs
+      .readFile(path.join(entitiesDirectory, 'bpa-demo.yaml'), 'utf8')
+      .catch(() => undefined);
+    if (reads <= lag && seen === 0) return undefined;
+    if (text === undefined) return undefined;
+    seen++;
+    const entities: Entity[] = parseAllDocuments(text).map(d => d.toJS());
+    const system = entities.find(e => stringifyEntityRef(e) === ref)!;
+    const relations =
+      seen === 1
+        ? []
+        : entities
+            .filter(e => e.spec?.system === system.metadata.name)
+            .map(e => ({ type: 'hasPart', targetRef: stringifyEntityRef(e) }));
+    return { ...system, relations };
+  });
+  return { getEntityByRef };
+}
 
 
 const reference = REFERENCE_SPEC_INPUT as unknown as JsonObject;
@@ -179,5 +209,120 @@ describe('bpa:catalog:register', () => {
     await expect(action.handler(ctx as any)).rejects.toThrow('aws.accountId');
     expect(await fs.readdir(workspacePath)).toEqual([]);
     expect(await fs.readdir(entitiesDirectory)).toEqual([]);
+  });
+
+  describe('waiting for the catalog', () => {
+    it('ends once the catalog shows the System with its state and every part', async () => {
+      const catalog = laggingCatalog(entitiesDirectory, 2);
+      const action = createRegisterEnvironmentAction({
+        entitiesDirectory,
+        catalog,
+        catalogPollMs: 5,
+      });
+      const ctx = createMockActionContext({
+        workspacePath,
+        input: { spec: reference, state: 'planned' },
+      });
+      const info = jest.spyOn(ctx.logger, 'info');
+      const warn = jest.spyOn(ctx.logger, 'warn');
+      await action.handler(ctx as any);
+
+      // Two reads before ingestion, one without relations, one complete.
+      expect(catalog.getEntityByRef).toHaveBeenCalledTimes(4);
+      expect(catalog.getEntityByRef).toHaveBeenCalledWith(
+        'system:default/bpa-demo',
+        { credentials: await ctx.getInitiatorCredentials() },
+      );
+      expect(info).toHaveBeenCalledWith(
+        expect.stringMatching(/^The catalog shows system:default\/bpa-demo as planned/),
+      );
+      expect(warn).not.toHaveBeenCalled();
+    });
+
+    it('waits for the new state, not the one the catalog already has', async () => {
+      const action = createRegisterEnvironmentAction({ entitiesDirectory });
+      await action.handler(
+        createMockActionContext({ workspacePath, input: { spec: reference, state: 'planned' } }) as any,
+      );
+      const planned = await fs.readFile(path.join(entitiesDirectory, 'bpa-demo.yaml'), 'utf8');
+      const stale = parseAllDocuments(planned)
+        .map(d => d.toJS())
+        .find(e => e.kind === 'System');
+      const getEntityByRef = jest
+        .fn()
+        .mockResolvedValueOnce(stale)
+        .mockResolvedValueOnce(stale)
+        .mockImplementation(async () => {
+          const text = await fs.readFile(path.join(entitiesDirectory, 'bpa-demo.yaml'), 'utf8');
+          const entities = parseAllDocuments(text).map(d => d.toJS());
+          return {
+            ...entities.find(e => e.kind === 'System'),
+            relations: entities
+              .filter(e => e.kind !== 'System')
+              .map(e => ({ type: 'hasPart', targetRef: stringifyEntityRef(e) })),
+          };
+        });
+      await createRegisterEnvironmentAction({
+        entitiesDirectory,
+        catalog: { getEntityByRef },
+        catalogPollMs: 5,
+      }).handler(
+        createMockActionContext({ workspacePath, input: { spec: reference, state: 'applied' } }) as any,
+      );
+      expect(getEntityByRef).toHaveBeenCalledTimes(3);
+    });
+
+    it('warns, and does not fail, when the catalog is slower than the wait', async () => {
+      const getEntityByRef = jest.fn().mockResolvedValue(undefined);
+      const action = createRegisterEnvironmentAction({
+        entitiesDirectory,
+        catalog: { getEntityByRef },
+        catalogWaitMs: 50,
+        catalogPollMs: 10,
+      });
+      const ctx = createMockActionContext({
+        workspacePath,
+        input: { spec: reference, state: 'planned' },
+      });
+      const warn = jest.spyOn(ctx.logger, 'warn');
+      await action.handler(ctx as any);
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringContaining('The catalog does not show system:default/bpa-demo as planned yet'),
+      );
+      expect(await fs.readdir(entitiesDirectory)).toEqual(['bpa-demo.yaml']);
+    });
+
+    it('after a teardown, ends once the System has left the catalog', async () => {
+      const action = createRegisterEnvironmentAction({ entitiesDirectory });
+      await action.handler(
+        createMockActionContext({ workspacePath, input: { spec: reference, state: 'applied' } }) as any,
+      );
+      const catalog = laggingCatalog(entitiesDirectory, 0);
+      const ctx = createMockActionContext({
+        workspacePath,
+        input: { spec: reference, state: 'removed' },
+      });
+      const warn = jest.spyOn(ctx.logger, 'warn');
+      await createRegisterEnvironmentAction({
+        entitiesDirectory,
+        catalog,
+        catalogPollMs: 5,
+      }).handler(ctx as any);
+      expect(catalog.getEntityByRef).toHaveBeenCalledTimes(1);
+      expect(warn).not.toHaveBeenCalled();
+    });
+
+    it('does not look at the catalog in a dry run', async () => {
+      const getEntityByRef = jest.fn();
+      const ctx = {
+        ...createMockActionContext({ workspacePath, input: { spec: reference } }),
+        isDryRun: true,
+      };
+      await createRegisterEnvironmentAction({
+        entitiesDirectory,
+        catalog: { getEntityByRef },
+      }).handler(ctx as any);
+      expect(getEntityByRef).not.toHaveBeenCalled();
+    });
   });
 });

@@ -1,7 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  RELATION_HAS_PART,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   BPA_REQUEST_ANNOTATION,
@@ -22,6 +27,38 @@ export interface RegisterEnvironmentActionOptions {
    */
   entitiesDirectory: string;
   supportedVersions?: SupportedVersions;
+  /**
+   * The catalog, read with the task initiator's credentials: when given, the
+   * action waits until the catalog shows what it wrote (the System with its
+   * state and every part), so the task page's links open at once.
+   */
+  catalog?: Pick<CatalogService, 'getEntityByRef'>;
+  /** How long to wait for the catalog; 0 does not wait. Default 60 s. */
+  catalogWaitMs?: number;
+  /** Between two looks at the catalog. Default 1 s. */
+  catalogPollMs?: number;
+}
+
+/**
+ * True once the catalog shows the System as written: with the given state
+ * and a hasPart relation to each of its parts (the catalog adds those when
+ * it has processed the parts themselves); for `removed`, once it is gone.
+ */
+function catalogShows(
+  system: Entity | undefined,
+  state: string,
+  partRefs: string[],
+): boolean {
+  if (state === 'removed') return system === undefined;
+  if (system?.metadata.annotations?.[BPA_STATE_ANNOTATION] !== state) {
+    return false;
+  }
+  const parts = new Set(
+    (system.relations ?? [])
+      .filter(r => r.type === RELATION_HAS_PART)
+      .map(r => r.targetRef),
+  );
+  return partRefs.every(ref => parts.has(ref));
 }
 
 /**
@@ -61,6 +98,9 @@ function withStateAndRequest(
 export function createRegisterEnvironmentAction(
   options: RegisterEnvironmentActionOptions,
 ) {
+  const waitMs = options.catalogWaitMs ?? 60_000;
+  const pollMs = options.catalogPollMs ?? 1_000;
+
   return createTemplateAction({
     id: 'bpa:catalog:register',
     description:
@@ -119,6 +159,40 @@ export function createRegisterEnvironmentAction(
       ctx.output('entityRef', systemRef);
       ctx.output('entityRefs', refs);
 
+      const partRefs = entities
+        .filter(e => e.kind !== 'System' && e.spec?.system === spec.name)
+        .map(e => stringifyEntityRef(e));
+      /** Waits until the catalog shows the change; a slow catalog is a warning, not a failure. */
+      const waitForCatalog = async () => {
+        const catalog = options.catalog;
+        if (!catalog || waitMs <= 0) return;
+        const credentials = await ctx.getInitiatorCredentials();
+        const started = Date.now();
+        for (;;) {
+          const system = await catalog.getEntityByRef(systemRef, {
+            credentials,
+          });
+          if (catalogShows(system, state, partRefs)) {
+            ctx.logger.info(
+              `The catalog shows ${systemRef} as ${state} (after ${(
+                (Date.now() - started) /
+                1000
+              ).toFixed(1)} s)`,
+            );
+            return;
+          }
+          if (Date.now() - started >= waitMs) {
+            ctx.logger.warn(
+              `The catalog does not show ${systemRef} as ${state} yet after ${Math.round(
+                waitMs / 1000,
+              )} s; the entities are written and will appear when the catalog processes them`,
+            );
+            return;
+          }
+          await new Promise(resolve => setTimeout(resolve, pollMs));
+        }
+      };
+
       if (state === 'removed') {
         if (ctx.isDryRun) {
           ctx.logger.info(
@@ -135,6 +209,7 @@ export function createRegisterEnvironmentAction(
         ctx.logger.info(
           `Removed the ${entities.length} entities of ${spec.name} (${systemRef}) from the catalog`,
         );
+        await waitForCatalog();
         return;
       }
 
@@ -163,6 +238,7 @@ export function createRegisterEnvironmentAction(
       ctx.logger.info(
         `Added ${entities.length} entities of ${spec.name} (${systemRef}) to the catalog`,
       );
+      await waitForCatalog();
     },
   });
 }
