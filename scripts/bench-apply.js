@@ -15,7 +15,7 @@ const { REFERENCE_SPEC_INPUT } = require('../plugins/bpa-common/src');
 const { createAwsClientFactory } = require('../plugins/bpa-node/src');
 const {
   simulateAws,
-} = require('../plugins/bpa-node/src/aws/__testUtils__/simulatedAws');
+} = require('../plugins/bpa-node/src/testUtils/simulatedAws');
 const {
   createPlanEnvironmentAction,
 } = require('../plugins/scaffolder-backend-module-bpa/src/actions/planEnvironment');

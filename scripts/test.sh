@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Command 2 of the README: install everything and run every test — type
-# check, unit and integration tests (real PostgreSQL, kube-apiserver + etcd,
+# check, lint, unit and integration tests (real PostgreSQL, kube-apiserver + etcd,
 # helm, Prism serving Atlas's API spec), the browser test
 # against the running portal (Debian Chromium) — then print one line
 # "N passed, N failed".
@@ -25,6 +25,9 @@ if ! bash scripts/kube-apiserver.sh; then failed_steps+=(kube-apiserver); fi
 
 step "type check"
 if ! yarn tsc; then failed_steps+=(tsc); fi
+
+step "lint (Backstage's ESLint rules, every package)"
+if ! yarn backstage-cli repo lint; then failed_steps+=(lint); fi
 
 step "unit and integration tests"
 CI=true yarn backstage-cli repo test --ci --json --outputFile="$OUT/jest.json" 2>&1 | tee "$OUT/jest.log" | grep -E '^(PASS|FAIL)|●|Tests:' 

@@ -5,7 +5,7 @@ import {
   VirtualClock,
   recordingLogger,
   simulateAws,
-} from './__testUtils__/simulatedAws';
+} from '../testUtils/simulatedAws';
 import {
   AwsAccessError,
   principalArnOf,

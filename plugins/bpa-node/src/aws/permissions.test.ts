@@ -7,12 +7,12 @@ import {
   parseEnvironmentSpec,
 } from '@internal/backstage-plugin-bpa-common';
 import { renderStackTemplates } from '../plan/cloudformation';
-import { PolicyDocumentJson } from './__testUtils__/iamPolicyEvaluator';
+import { PolicyDocumentJson } from '../testUtils/iamPolicyEvaluator';
 import {
   VirtualClock,
   recordingLogger,
   simulateAws,
-} from './__testUtils__/simulatedAws';
+} from '../testUtils/simulatedAws';
 import { verifyAwsAccess } from './credentialsCheck';
 import {
   allPortalActions,

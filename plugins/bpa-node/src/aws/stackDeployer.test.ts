@@ -18,7 +18,7 @@ import {
   recordingLogger,
   simulateAws,
   stackRequests,
-} from './__testUtils__/simulatedAws';
+} from '../testUtils/simulatedAws';
 import {
   StackDeployer,
   StackOperationError,

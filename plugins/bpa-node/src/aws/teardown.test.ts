@@ -16,7 +16,7 @@ import {
   recordingLogger,
   simulateAws,
   stackRequests,
-} from './__testUtils__/simulatedAws';
+} from '../testUtils/simulatedAws';
 import { StackDeployer } from './stackDeployer';
 import { TeardownOptions, executeTeardown, planTeardown } from './teardown';
 

@@ -11,7 +11,7 @@ import {
   SimulatedAwsOptions,
   VirtualClock,
   simulateAws,
-} from '@internal/backstage-plugin-bpa-node/src/aws/__testUtils__/simulatedAws';
+} from '@internal/backstage-plugin-bpa-node/testUtils';
 import { createPlanEnvironmentAction } from '../actions/planEnvironment';
 import { AwsActionOptions } from '../actions/awsCommon';
 

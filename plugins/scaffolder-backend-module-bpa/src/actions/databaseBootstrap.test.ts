@@ -11,8 +11,8 @@ import { connectWithKubeconfig } from '@internal/backstage-plugin-bpa-node';
 import {
   startKubeApiServer,
   TestKubeApiServer,
-} from '@internal/backstage-plugin-bpa-node/src/testUtils/kubeApiServer';
-import { writePlan } from '@internal/backstage-plugin-bpa-node/src/testUtils/inCluster';
+  writePlan,
+} from '@internal/backstage-plugin-bpa-node/testUtils';
 import { createDatabaseBootstrapAction } from './databaseBootstrap';
 
 jest.setTimeout(120_000);

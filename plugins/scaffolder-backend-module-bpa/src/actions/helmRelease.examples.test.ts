@@ -4,8 +4,10 @@ import path from 'node:path';
 import yaml from 'yaml';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { parseEnvironmentSpec } from '@internal/backstage-plugin-bpa-common';
-import { writePlan } from '@internal/backstage-plugin-bpa-node/src/testUtils/inCluster';
-import { testHelmBinary } from '@internal/backstage-plugin-bpa-node/src/testUtils/helmBinary';
+import {
+  writePlan,
+  testHelmBinary,
+} from '@internal/backstage-plugin-bpa-node/testUtils';
 import { createHelmReleaseAction } from './helmRelease';
 import { examples } from './helmRelease.examples';
 

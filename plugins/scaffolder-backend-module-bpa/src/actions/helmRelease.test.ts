@@ -7,8 +7,10 @@ import {
   parseEnvironmentSpec,
   REFERENCE_SPEC_INPUT,
 } from '@internal/backstage-plugin-bpa-common';
-import { writePlan } from '@internal/backstage-plugin-bpa-node/src/testUtils/inCluster';
-import { testHelmBinary } from '@internal/backstage-plugin-bpa-node/src/testUtils/helmBinary';
+import {
+  writePlan,
+  testHelmBinary,
+} from '@internal/backstage-plugin-bpa-node/testUtils';
 import { createHelmReleaseAction } from './helmRelease';
 
 const spec = REFERENCE_SPEC_INPUT as unknown as JsonObject;

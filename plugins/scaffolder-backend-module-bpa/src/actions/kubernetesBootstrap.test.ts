@@ -16,15 +16,13 @@ import {
   registerNode,
   startKubeApiServer,
   TestKubeApiServer,
-} from '@internal/backstage-plugin-bpa-node/src/testUtils/kubeApiServer';
-import {
   fakePassword,
   fakeReferenceValues,
   installEniConfigCrd,
   startFakeDaemonSetController,
   startFakeJobController,
-} from '@internal/backstage-plugin-bpa-node/src/testUtils/inCluster';
-import { testHelmBinary } from '@internal/backstage-plugin-bpa-node/src/testUtils/helmBinary';
+  testHelmBinary,
+} from '@internal/backstage-plugin-bpa-node/testUtils';
 import { fakeAws } from '../__testUtils__/atlas';
 import { createPlanEnvironmentAction } from './planEnvironment';
 import { createKubernetesBootstrapAction } from './kubernetesBootstrap';

@@ -55,15 +55,15 @@ import {
 import {
   environmentTags,
   renderStackTemplates,
-} from '../../plan/cloudformation';
-import { Clock } from '../clock';
+} from '../plan/cloudformation';
+import { Clock } from '../aws/clock';
 import { PolicyDocumentJson, policyAllows } from './iamPolicyEvaluator';
-import type { StackRequest } from '../stackDeployer';
+import type { StackRequest } from '../aws/stackDeployer';
 import {
   ParsedTemplate,
   TemplateResource,
   parseTemplateBody,
-} from '../templateBody';
+} from '../aws/templateBody';
 
 /**
  * A CloudFormation (and STS, IAM) that behaves like the real one closely
