@@ -2,10 +2,11 @@
 // Runs the template's apply sequence with the real actions (bpa:aws:deploy,
 // bpa:aws:wait) against a simulated CloudFormation (aws-sdk-client-mock) whose
 // stacks take the reference latencies, on a clock scaled down so that one
-// minute lasts --scale-ms-per-minute milliseconds (default 100). The poll
-// interval is scaled the same way, so the number of API calls is the number
-// the apply makes at real latencies.
-//   yarn node scripts/bench-apply.js [--poll-seconds=20] [--scale-ms-per-minute=100]
+// minute lasts --scale-ms-per-minute milliseconds (default 500). The code's
+// own CPU time is magnified as much as the clock is sped up, so a faster
+// clock overstates the overhead. The poll interval is scaled the same way, so
+// the number of API calls is the number the apply makes at real latencies.
+//   yarn node scripts/bench-apply.js [--poll-seconds=20] [--scale-ms-per-minute=500]
 require('@backstage/cli/config/nodeTransform.cjs');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -31,7 +32,7 @@ const arg = (name, fallback) => {
   return found ? Number(found.split('=')[1]) : fallback;
 };
 const POLL_SECONDS = arg('poll-seconds', 20);
-const SCALE_MS_PER_MINUTE = arg('scale-ms-per-minute', 100);
+const SCALE_MS_PER_MINUTE = arg('scale-ms-per-minute', 500);
 const MINUTE = 60_000;
 /** Stack creation times of the reference deployment, in minutes. */
 const LATENCY = { network: 3, cluster: 12, data: 9, registry: 1, edge: 3 };
@@ -123,16 +124,20 @@ async function applyOnce() {
   const certificateArn = `arn:aws:acm:${spec.aws.region}:${spec.aws.accountId}:certificate/bench`;
 
   try {
-    // The template's apply: network; cluster + data + registry started together; wait; edge.
+    // The template's apply: network; cluster + data + registry + edge started
+    // together; wait for them (which then puts the nodes behind the load balancer).
     const t0 = performance.now();
     await run(deploy, { spec, stacks: ['network'] });
     const started = await run(deploy, {
       spec,
-      stacks: ['cluster', 'data', 'registry'],
+      stacks: ['cluster', 'data', 'registry', 'edge'],
+      certificateArn,
       wait: false,
     });
-    await run(wait, { spec, stacks: started.stacks });
-    await run(deploy, { spec, stacks: ['edge'], certificateArn });
+    const waited = await run(wait, { spec, stacks: started.stacks });
+    if ((waited.loadBalancerTargets ?? []).length !== 4) {
+      throw new Error('the apply did not put the four node groups behind the load balancer');
+    }
     const wallMinutes = (performance.now() - t0) / SCALE_MS_PER_MINUTE;
 
     const byCommand = {};
@@ -162,10 +167,10 @@ async function main() {
   const cold = await applyOnce();
   const { wallMinutes, calls, byCommand, logLines } = await applyOnce();
 
+  // Every stack but the network needs only the network.
   const longestPath =
     LATENCY.network +
-    Math.max(LATENCY.cluster, LATENCY.data, LATENCY.registry) +
-    LATENCY.edge;
+    Math.max(LATENCY.cluster, LATENCY.data, LATENCY.registry, LATENCY.edge);
   const serialSum = Object.values(LATENCY).reduce((a, b) => a + b, 0);
   const verdict = (value, target) => (value <= target ? 'meets' : 'misses');
   const pathRatio = wallMinutes / longestPath;
@@ -199,7 +204,7 @@ async function main() {
     )} (target <= 0.45: ${verdict(
       serialRatio,
       0.45,
-    )}; this sequence cannot go below ${(longestPath / serialSum).toFixed(3)})`,
+    )}; no order can go below ${(longestPath / serialSum).toFixed(3)})`,
   );
   console.log(
     `  AWS API calls at real latencies: ${calls} (target <= 300: ${verdict(

@@ -242,14 +242,13 @@ describe('templates/bpa-environment/template.yaml', () => {
       'bpa:catalog:register planned',
       'bpa:atlas:cluster wait:false',
       'bpa:aws:deploy network',
-      'bpa:aws:deploy cluster+data+registry',
+      'bpa:aws:deploy cluster+data+registry+edge',
       'bpa:atlas:private-endpoint',
       'bpa:aws:wait',
       'bpa:atlas:cluster wait:true',
       'bpa:kubernetes:bootstrap',
       'bpa:database:bootstrap',
       'bpa:helm:release',
-      'bpa:aws:deploy edge',
       'bpa:catalog:register applied',
     ]);
     expect(steps.find(s => s.id === 'stacks')?.input?.wait).toBe(false);

@@ -2,7 +2,6 @@ import { TemplateExample } from '@backstage/plugin-scaffolder-node';
 import yaml from 'yaml';
 import { exampleSpec as spec } from './exampleSpec';
 
-
 export const examples: TemplateExample[] = [
   {
     description:
@@ -20,16 +19,18 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Start the cluster, data and registry stacks side by side and return at once; bpa:aws:wait follows them.',
+      'Start the cluster, data, registry and edge stacks side by side and return at once; bpa:aws:wait follows them and puts the node groups behind the load balancer.',
     example: yaml.stringify({
       steps: [
         {
           id: 'start',
           action: 'bpa:aws:deploy',
-          name: 'Start the cluster, database and registry',
+          name: 'Start the cluster, database, registry and load balancer',
           input: {
             spec,
-            stacks: ['cluster', 'data', 'registry'],
+            stacks: ['cluster', 'data', 'registry', 'edge'],
+            certificateArn:
+              'arn:aws:acm:us-east-1:123456789012:certificate/0b5c1f7e-3c9a-4a11-9d3e-5f0c2a7b8e91',
             planDirectory: 'bpa-plan',
             wait: false,
           },
@@ -39,7 +40,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Deploy the load balancer with its certificate, replacing the stack if an earlier attempt left it rolled back, and put the node groups behind its target groups.',
+      'Deploy the load balancer alone (the cluster already complete) with its certificate, replacing the stack if an earlier attempt left it rolled back, and put the node groups behind its target groups.',
     example: yaml.stringify({
       steps: [
         {

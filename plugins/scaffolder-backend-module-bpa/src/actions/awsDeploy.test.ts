@@ -298,11 +298,6 @@ describe('bpa:aws:deploy', () => {
       'The edge stack needs certificateArn',
     ],
     [
-      'starting the edge without waiting for it',
-      { stacks: ['edge'], wait: false, certificateArn: CERTIFICATE_ARN },
-      "The node groups are attached to the edge stack's target groups once it is complete: deploy edge with wait: true",
-    ],
-    [
       'starting the network and its importers together',
       { stacks: ['network', 'cluster'], wait: false },
       "import the network stack's exports: deploy network with wait: true first",

@@ -28,15 +28,17 @@ import { parseSpecInput } from './util';
 
 /**
  * When a stack may start: CloudFormation resolves a stack's imports of the
- * network's exports when it starts, and the edge comes after the cluster
- * (its targets are the cluster's nodes).
+ * network's exports when it starts, so the network comes first; the others
+ * need nothing but the network and run side by side. The edge's targets (the
+ * cluster's node groups) are attached once the edge and the cluster are both
+ * complete.
  */
 const DEPLOY_LEVEL: Record<StackKind, number> = {
   network: 0,
   cluster: 1,
   data: 1,
   registry: 1,
-  edge: 2,
+  edge: 1,
 };
 
 /** Runs every promise to its end; throws one error naming every failure. */
@@ -177,11 +179,6 @@ export function createAwsDeployAction(options: AwsActionOptions) {
           'The edge stack needs certificateArn (the ACM certificate of its HTTPS listeners)',
         );
       }
-      if (!wait && kinds.includes('edge')) {
-        throw new InputError(
-          "The node groups are attached to the edge stack's target groups once it is complete: deploy edge with wait: true",
-        );
-      }
       const templates = await readPlannedTemplates(
         ctx.workspacePath,
         ctx.input.planDirectory ?? 'bpa-plan',
@@ -203,7 +200,7 @@ export function createAwsDeployAction(options: AwsActionOptions) {
             .join(', ')} in account ${spec.aws.accountId}, ${
             spec.aws.region
           }, from ${ctx.input.planDirectory ?? 'bpa-plan'}${
-            kinds.includes('edge')
+            kinds.includes('edge') && wait
               ? ", then attach the node groups' Auto Scaling groups to the load balancer's target groups"
               : ''
           }`,
@@ -278,6 +275,11 @@ export function createAwsDeployAction(options: AwsActionOptions) {
         }
       }
 
+      if (!wait && kinds.includes('edge')) {
+        ctx.logger.info(
+          "bpa:aws:wait attaches the node groups' Auto Scaling groups to the load balancer's target groups once the edge and cluster stacks are complete",
+        );
+      }
       if (outputs.edge) {
         ctx.output(
           'loadBalancerTargets',

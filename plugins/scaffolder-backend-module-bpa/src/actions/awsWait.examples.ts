@@ -2,23 +2,28 @@ import { TemplateExample } from '@backstage/plugin-scaffolder-node';
 import yaml from 'yaml';
 import { exampleSpec as spec } from './exampleSpec';
 
-
 export const examples: TemplateExample[] = [
   {
     description:
-      'Start the cluster, data and registry stacks, do other work meanwhile, then wait for all three.',
+      'Start the cluster, data, registry and edge stacks, do other work meanwhile, then wait for all four; the node groups then go behind the load balancer.',
     example: yaml.stringify({
       steps: [
         {
           id: 'start',
           action: 'bpa:aws:deploy',
-          name: 'Start the cluster, database and registry',
-          input: { spec, stacks: ['cluster', 'data', 'registry'], wait: false },
+          name: 'Start the cluster, database, registry and load balancer',
+          input: {
+            spec,
+            stacks: ['cluster', 'data', 'registry', 'edge'],
+            certificateArn:
+              'arn:aws:acm:us-east-1:123456789012:certificate/0b5c1f7e-3c9a-4a11-9d3e-5f0c2a7b8e91',
+            wait: false,
+          },
         },
         {
           id: 'wait',
           action: 'bpa:aws:wait',
-          name: 'Wait for the cluster, database and registry',
+          name: 'Wait for the cluster, database, registry and load balancer',
           input: { spec, stacks: '${{ steps.start.output.stacks }}' },
         },
       ],

@@ -1,5 +1,6 @@
 import {
   AwsTestEnvironment,
+  CERTIFICATE_ARN,
   REFERENCE_SPEC,
   awsTestEnvironment,
 } from '../__testUtils__/aws';
@@ -24,6 +25,66 @@ describe('bpa:aws:wait', () => {
       { spec: REFERENCE_SPEC, ...input } as any,
       options,
     );
+
+  it('starts the load balancer beside the cluster, and puts the nodes behind it once both are complete', async () => {
+    env = await awsTestEnvironment();
+    await deploy({ stacks: ['network'] });
+    const started = await deploy({
+      stacks: ['cluster', 'data', 'registry', 'edge'],
+      certificateArn: CERTIFICATE_ARN,
+      wait: false,
+    });
+    expect(started.error).toBeUndefined();
+    expect(started.lines).toContain(
+      "info bpa:aws:wait attaches the node groups' Auto Scaling groups to the load balancer's target groups once the edge and cluster stacks are complete",
+    );
+    // Started, not attached: the node groups do not exist yet.
+    expect(env.aws.inputsOf('AttachLoadBalancerTargetGroups')).toEqual([]);
+    const startedAt = env.clock.now();
+
+    const { outputs, error } = await wait({ stacks: started.outputs.stacks });
+
+    expect(error).toBeUndefined();
+    // The edge (3 minutes) ran inside the cluster's 12, not after them.
+    expect(env.clock.now() - startedAt).toBeLessThan(13 * 60_000);
+    const targetGroups = [
+      outputs.outputs.edge.HttpsTargetGroupArn,
+      outputs.outputs.edge.Port30101TargetGroupArn,
+    ];
+    const groups = env.aws.nodeGroups.autoScalingGroups();
+    expect(Object.keys(groups)).toHaveLength(4);
+    for (const group of Object.values(groups)) {
+      expect(env.aws.nodeGroups.targetGroupsOf(group)).toEqual(targetGroups);
+    }
+    expect(
+      outputs.loadBalancerTargets.map((t: any) => t.attachedTargetGroups),
+    ).toEqual([targetGroups, targetGroups, targetGroups, targetGroups]);
+
+    // Waiting again (a re-run) attaches nothing twice.
+    env.checkpoints.clear();
+    const again = await wait({ stacks: ['cluster', 'edge'] });
+    expect(again.error).toBeUndefined();
+    expect(env.aws.inputsOf('AttachLoadBalancerTargetGroups')).toHaveLength(4);
+  });
+
+  it('checks it may attach the node groups before waiting for the edge', async () => {
+    env = await awsTestEnvironment({
+      deniedActions: ['autoscaling:AttachLoadBalancerTargetGroups'],
+    });
+    await deploy({ stacks: ['network'] });
+    const describes = () =>
+      env.aws
+        .cloudFormationCalls()
+        .filter(c => c.command === 'DescribeStackEvents').length;
+    const before = describes();
+
+    const { error } = await wait({ stacks: ['edge'] });
+
+    expect(error?.message).toContain(
+      'autoscaling:AttachLoadBalancerTargetGroups',
+    );
+    expect(describes()).toBe(before);
+  });
 
   it('waits for the stacks deploy started, all started before the first wait, and returns their outputs', async () => {
     env = await awsTestEnvironment();

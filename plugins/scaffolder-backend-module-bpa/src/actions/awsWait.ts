@@ -6,11 +6,16 @@ import {
   resourceNames,
 } from '@internal/backstage-plugin-bpa-common';
 import {
+  LOAD_BALANCER_TARGET_ACTIONS,
   StackDeployment,
   verifyAwsAccess,
 } from '@internal/backstage-plugin-bpa-node';
 import { examples } from './awsWait.examples';
-import { AwsActionOptions, stackDeployer } from './awsCommon';
+import {
+  AwsActionOptions,
+  attachEdgeTargets,
+  stackDeployer,
+} from './awsCommon';
 import { parseSpecInput } from './util';
 
 /** A stack to wait for: a record from bpa:aws:deploy, or just its kind (whatever it is doing now). */
@@ -48,13 +53,16 @@ function deploymentOf(
 /**
  * `bpa:aws:wait` — waits for stacks that `bpa:aws:deploy` started with
  * `wait: false`, all at once, with their progress in the task log; returns
- * their outputs, or fails naming every stack that failed and why.
+ * their outputs, or fails naming every stack that failed and why. When the
+ * edge stack is among them, the node groups' Auto Scaling groups are then
+ * attached to its target groups (the cluster must be complete by then: wait
+ * for both together).
  */
 export function createAwsWaitAction(options: AwsActionOptions) {
   return createTemplateAction({
     id: 'bpa:aws:wait',
     description:
-      "Waits for a BPA environment's CloudFormation stacks started by bpa:aws:deploy (wait: false), logging every resource transition, and returns their outputs.",
+      "Waits for a BPA environment's CloudFormation stacks started by bpa:aws:deploy (wait: false), logging every resource transition, and returns their outputs; once the edge stack is complete, attaches the node groups' Auto Scaling groups to the load balancer's target groups.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -107,6 +115,19 @@ export function createAwsWaitAction(options: AwsActionOptions) {
           z
             .record(z.string(), z.record(z.string(), z.string()))
             .describe('Stack outputs by stack kind (no secrets)'),
+        loadBalancerTargets: z =>
+          z
+            .array(
+              z.object({
+                nodegroup: z.string(),
+                autoScalingGroups: z.array(z.string()),
+                attachedTargetGroups: z.array(z.string()),
+              }),
+            )
+            .optional()
+            .describe(
+              "When the edge stack was waited for: each node group's Auto Scaling groups, and the load balancer target groups this run attached them to",
+            ),
       },
     },
     async handler(ctx) {
@@ -120,7 +141,11 @@ export function createAwsWaitAction(options: AwsActionOptions) {
         ctx.logger.info(
           `Dry run: would wait for ${deployments
             .map(d => d.stackName)
-            .join(', ')}`,
+            .join(', ')}${
+            deployments.some(d => d.kind === 'edge')
+              ? ", then attach the node groups' Auto Scaling groups to the load balancer's target groups"
+              : ''
+          }`,
         );
         ctx.output('stacks', []);
         ctx.output('outputs', {});
@@ -137,6 +162,9 @@ export function createAwsWaitAction(options: AwsActionOptions) {
         actions: [
           'cloudformation:DescribeStackEvents',
           'cloudformation:DescribeStacks',
+          ...(deployments.some(d => d.kind === 'edge')
+            ? LOAD_BALANCER_TARGET_ACTIONS
+            : []),
         ],
         operation: 'wait',
         logger: ctx.logger,
@@ -174,10 +202,14 @@ export function createAwsWaitAction(options: AwsActionOptions) {
           status: r.status,
         })),
       );
-      ctx.output(
-        'outputs',
-        Object.fromEntries(results.map(r => [r.kind, r.outputs])),
-      );
+      const outputs = Object.fromEntries(results.map(r => [r.kind, r.outputs]));
+      if (outputs.edge) {
+        ctx.output(
+          'loadBalancerTargets',
+          await attachEdgeTargets(ctx, clients, spec, outputs.edge),
+        );
+      }
+      ctx.output('outputs', outputs);
     },
   });
 }

@@ -2,7 +2,6 @@ import { TemplateExample } from '@backstage/plugin-scaffolder-node';
 import yaml from 'yaml';
 import { exampleSpec as spec } from './exampleSpec';
 
-
 export const examples: TemplateExample[] = [
   {
     description:
