@@ -18,6 +18,9 @@ import {
   waitOptions,
 } from './atlasCommon';
 import { examples } from './atlasCluster.examples';
+import {
+  specInput,
+} from './util';
 
 /** A dedicated M30 takes 7 to 15 minutes; larger tiers and busy regions longer. */
 const DEFAULT_WAIT = { pollIntervalSeconds: 30, timeoutMinutes: 60 };
@@ -38,12 +41,7 @@ export function createAtlasClusterAction(options: AtlasActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        spec: z =>
-          z
-            .record(z.string(), z.unknown())
-            .describe(
-              'The environment request, as given to bpa:environment:plan',
-            ),
+        spec: specInput,
         wait: z =>
           z
             .boolean()

@@ -13,6 +13,9 @@ import {
   waitOptions,
 } from './atlasCommon';
 import { examples } from './atlasPrivateEndpoint.examples';
+import {
+  specInput,
+} from './util';
 
 /** Endpoint services and endpoints take minutes; the private string follows the cluster. */
 const DEFAULT_WAIT = { pollIntervalSeconds: 15, timeoutMinutes: 45 };
@@ -32,12 +35,7 @@ export function createAtlasPrivateEndpointAction(options: AtlasActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        spec: z =>
-          z
-            .record(z.string(), z.unknown())
-            .describe(
-              'The environment request, as given to bpa:environment:plan',
-            ),
+        spec: specInput,
         pollIntervalSeconds: z =>
           z
             .number()

@@ -13,6 +13,9 @@ import {
   waitOptions,
 } from './atlasCommon';
 import { examples } from './atlasTeardown.examples';
+import {
+  teardownSpecInput,
+} from './util';
 
 const DEFAULT_WAIT = { pollIntervalSeconds: 15, timeoutMinutes: 45 };
 
@@ -31,12 +34,7 @@ export function createAtlasTeardownAction(options: AtlasActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        spec: z =>
-          z
-            .record(z.string(), z.unknown())
-            .describe(
-              'The environment request the environment was created from',
-            ),
+        spec: teardownSpecInput,
         terminateCluster: z =>
           z
             .boolean()

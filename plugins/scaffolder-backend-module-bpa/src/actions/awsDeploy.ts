@@ -24,7 +24,12 @@ import {
   stackDeployer,
   stackParameters,
 } from './awsCommon';
-import { parseSpecInput } from './util';
+import {
+  loadBalancerTargetsOutput,
+  parseSpecInput,
+  planDirectoryInput,
+  specInput,
+} from './util';
 
 /**
  * When a stack may start: CloudFormation resolves a stack's imports of the
@@ -71,12 +76,7 @@ export function createAwsDeployAction(options: AwsActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        spec: z =>
-          z
-            .record(z.string(), z.unknown())
-            .describe(
-              'The environment request, as given to bpa:environment:plan',
-            ),
+        spec: specInput,
         stacks: z =>
           z
             .array(z.enum(STACK_KINDS))
@@ -84,13 +84,7 @@ export function createAwsDeployAction(options: AwsActionOptions) {
             .describe(
               'The stacks to deploy: network, cluster, data, registry, edge',
             ),
-        planDirectory: z =>
-          z
-            .string()
-            .default('bpa-plan')
-            .describe(
-              "Workspace directory of the plan (bpa:environment:plan's outputDir)",
-            ),
+        planDirectory: planDirectoryInput,
         wait: z =>
           z
             .boolean()
@@ -149,19 +143,7 @@ export function createAwsDeployAction(options: AwsActionOptions) {
             .describe(
               "The portal's IAM principal, given cluster access in the cluster stack",
             ),
-        loadBalancerTargets: z =>
-          z
-            .array(
-              z.object({
-                nodegroup: z.string(),
-                autoScalingGroups: z.array(z.string()),
-                attachedTargetGroups: z.array(z.string()),
-              }),
-            )
-            .optional()
-            .describe(
-              "When the edge stack was deployed: each node group's Auto Scaling groups, and the load balancer target groups this run attached them to",
-            ),
+        loadBalancerTargets: loadBalancerTargetsOutput,
       },
     },
     async handler(ctx) {

@@ -14,6 +14,9 @@ import {
 import { examples } from './awsTeardown.examples';
 import { AwsActionOptions, stackDeployer } from './awsCommon';
 import { parseSpecForTeardown } from './atlasCommon';
+import {
+  teardownSpecInput,
+} from './util';
 
 /**
  * `bpa:aws:teardown` — deletes the environment's stacks in reverse order
@@ -33,12 +36,7 @@ export function createAwsTeardownAction(options: AwsActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        spec: z =>
-          z
-            .record(z.string(), z.unknown())
-            .describe(
-              'The environment request the environment was created from',
-            ),
+        spec: teardownSpecInput,
         deleteImages: z =>
           z
             .boolean()

@@ -16,7 +16,11 @@ import {
   attachEdgeTargets,
   stackDeployer,
 } from './awsCommon';
-import { parseSpecInput } from './util';
+import {
+  loadBalancerTargetsOutput,
+  parseSpecInput,
+  specInput,
+} from './util';
 
 /** A stack to wait for: a record from bpa:aws:deploy, or just its kind (whatever it is doing now). */
 type WaitTarget = StackKind | (Partial<StackDeployment> & { kind: StackKind });
@@ -67,12 +71,7 @@ export function createAwsWaitAction(options: AwsActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        spec: z =>
-          z
-            .record(z.string(), z.unknown())
-            .describe(
-              'The environment request, as given to bpa:environment:plan',
-            ),
+        spec: specInput,
         stacks: z =>
           z
             .array(
@@ -115,19 +114,7 @@ export function createAwsWaitAction(options: AwsActionOptions) {
           z
             .record(z.string(), z.record(z.string(), z.string()))
             .describe('Stack outputs by stack kind (no secrets)'),
-        loadBalancerTargets: z =>
-          z
-            .array(
-              z.object({
-                nodegroup: z.string(),
-                autoScalingGroups: z.array(z.string()),
-                attachedTargetGroups: z.array(z.string()),
-              }),
-            )
-            .optional()
-            .describe(
-              "When the edge stack was waited for: each node group's Auto Scaling groups, and the load balancer target groups this run attached them to",
-            ),
+        loadBalancerTargets: loadBalancerTargetsOutput,
       },
     },
     async handler(ctx) {

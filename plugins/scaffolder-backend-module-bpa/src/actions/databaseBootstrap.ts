@@ -10,6 +10,10 @@ import {
   inClusterStep,
   masked,
 } from './inClusterCommon';
+import {
+  planDirectoryInput,
+  specInput,
+} from './util';
 
 const DEFAULT_TIMEOUT_MINUTES = 15;
 
@@ -28,19 +32,8 @@ export function createDatabaseBootstrapAction(options: InClusterActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        spec: z =>
-          z
-            .record(z.string(), z.unknown())
-            .describe(
-              'The environment request, as given to bpa:environment:plan',
-            ),
-        planDirectory: z =>
-          z
-            .string()
-            .default('bpa-plan')
-            .describe(
-              'Workspace directory bpa:environment:plan wrote the plan to; its files are applied as reviewed',
-            ),
+        spec: specInput,
+        planDirectory: planDirectoryInput,
         kubeconfigSecret: z =>
           z
             .string()

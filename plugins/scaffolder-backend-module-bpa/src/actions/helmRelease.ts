@@ -17,6 +17,10 @@ import {
   inClusterStep,
   masked,
 } from './inClusterCommon';
+import {
+  planDirectoryInput,
+  specInput,
+} from './util';
 
 export interface HelmReleaseActionOptions extends InClusterActionOptions {
   /** Config `bpa.helm.binary`; else `helm` on the PATH. */
@@ -63,19 +67,8 @@ export function createHelmReleaseAction(options: HelmReleaseActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        spec: z =>
-          z
-            .record(z.string(), z.unknown())
-            .describe(
-              'The environment request, as given to bpa:environment:plan',
-            ),
-        planDirectory: z =>
-          z
-            .string()
-            .default('bpa-plan')
-            .describe(
-              'Workspace directory bpa:environment:plan wrote the plan to; its helm/values.yaml is used',
-            ),
+        spec: specInput,
+        planDirectory: planDirectoryInput,
         kubeconfigSecret: z =>
           z
             .string()

@@ -17,6 +17,10 @@ import {
   inClusterStep,
   masked,
 } from './inClusterCommon';
+import {
+  planDirectoryInput,
+  specInput,
+} from './util';
 
 export interface KubernetesBootstrapActionOptions
   extends InClusterActionOptions {
@@ -65,19 +69,8 @@ export function createKubernetesBootstrapAction(
     supportsDryRun: true,
     schema: {
       input: {
-        spec: z =>
-          z
-            .record(z.string(), z.unknown())
-            .describe(
-              'The environment request, as given to bpa:environment:plan',
-            ),
-        planDirectory: z =>
-          z
-            .string()
-            .default('bpa-plan')
-            .describe(
-              'Workspace directory bpa:environment:plan wrote the plan to; its files are applied as reviewed',
-            ),
+        spec: specInput,
+        planDirectory: planDirectoryInput,
         kubeconfigSecret: z =>
           z
             .string()

@@ -18,7 +18,10 @@ import {
 import { stringify } from 'yaml';
 import { examples } from './registerEnvironment.examples';
 import { parseSpecForTeardown } from './atlasCommon';
-import { parseSpecInput } from './util';
+import {
+  parseSpecInput,
+  specInput,
+} from './util';
 
 export interface RegisterEnvironmentActionOptions {
   /**
@@ -109,12 +112,7 @@ export function createRegisterEnvironmentAction(
     supportsDryRun: true,
     schema: {
       input: {
-        spec: z =>
-          z
-            .record(z.string(), z.unknown())
-            .describe(
-              'The environment request, as given to bpa:environment:plan',
-            ),
+        spec: specInput,
         state: z =>
           z
             .enum(['planned', 'applied', 'removed'])
