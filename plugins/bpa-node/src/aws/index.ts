@@ -18,8 +18,10 @@ export {
 } from './credentialsCheck';
 export type { AwsAccess } from './credentialsCheck';
 export {
+  LOAD_BALANCER_DETACH_ACTIONS,
   LOAD_BALANCER_TARGET_ACTIONS,
   attachNodeGroupsToTargetGroups,
+  detachNodeGroupsFromTargetGroups,
   edgeTargetGroupArns,
 } from './loadBalancerTargets';
 export type { NodeGroupTargets } from './loadBalancerTargets';

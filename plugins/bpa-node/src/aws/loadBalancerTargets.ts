@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   AttachLoadBalancerTargetGroupsCommand,
   DescribeAutoScalingGroupsCommand,
+  DetachLoadBalancerTargetGroupsCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeNodegroupCommand } from '@aws-sdk/client-eks';
 import { EDGE_TARGET_GROUP_OUTPUTS } from '../plan/cloudformation';
@@ -13,6 +14,13 @@ import type { ProgressLogger } from './stackEvents';
 export const LOAD_BALANCER_TARGET_ACTIONS = [
   'autoscaling:AttachLoadBalancerTargetGroups',
   'autoscaling:DescribeAutoScalingGroups',
+  'eks:DescribeNodegroup',
+];
+
+/** The IAM actions taking the node groups off the load balancer (teardown) needs. */
+export const LOAD_BALANCER_DETACH_ACTIONS = [
+  'autoscaling:DescribeAutoScalingGroups',
+  'autoscaling:DetachLoadBalancerTargetGroups',
   'eks:DescribeNodegroup',
 ];
 
@@ -186,4 +194,92 @@ export async function attachNodeGroupsToTargetGroups(options: {
     });
   }
   return result;
+}
+
+/**
+ * Takes the cluster's nodes off the load balancer before its stack goes:
+ * detaches every node group's Auto Scaling groups from the edge stack's
+ * target groups, so no group is left naming a deleted target group. Node groups or
+ * Auto Scaling groups already gone are skipped; idempotent.
+ * Returns the Auto Scaling groups detached.
+ */
+export async function detachNodeGroupsFromTargetGroups(options: {
+  clients: Pick<AwsClients, 'eks' | 'autoScaling'>;
+  environment: string;
+  clusterName: string;
+  nodegroups: string[];
+  /** The edge stack's outputs, which name its target groups. */
+  edgeOutputs: Record<string, string>;
+  logger: ProgressLogger;
+  checkpoint?: Checkpoint;
+}): Promise<string[]> {
+  const { clients, clusterName, logger } = options;
+  const targetGroupArns = EDGE_TARGET_GROUP_OUTPUTS.map(
+    key => options.edgeOutputs[key],
+  ).filter(Boolean);
+  const checkpoint: Checkpoint = options.checkpoint ?? ((_key, fn) => fn());
+  if (!targetGroupArns.length) return [];
+  const names: string[] = [];
+  for (const nodegroup of options.nodegroups) {
+    try {
+      const found = await clients.eks.send(
+        new DescribeNodegroupCommand({ clusterName, nodegroupName: nodegroup }),
+      );
+      for (const group of found.nodegroup?.resources?.autoScalingGroups ?? []) {
+        if (group.name) names.push(group.name);
+      }
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException') continue;
+      throw new Error(
+        `EKS DescribeNodegroup ${clusterName}/${nodegroup} failed: ${reason(
+          error,
+        )}`,
+      );
+    }
+  }
+  if (!names.length) return [];
+  let found;
+  try {
+    found = await clients.autoScaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names }),
+    );
+  } catch (error) {
+    throw new Error(
+      `Auto Scaling DescribeAutoScalingGroups ${names.join(
+        ', ',
+      )} failed: ${reason(error)}`,
+    );
+  }
+  const detached: string[] = [];
+  for (const group of found.AutoScalingGroups ?? []) {
+    const name = group.AutoScalingGroupName ?? '';
+    const attached = (group.TargetGroupARNs ?? []).filter(arn =>
+      targetGroupArns.includes(arn),
+    );
+    if (!name || !attached.length) continue;
+    await checkpoint(`${options.environment}-edge-detach-${name}`, async () => {
+      try {
+        await clients.autoScaling.send(
+          new DetachLoadBalancerTargetGroupsCommand({
+            AutoScalingGroupName: name,
+            TargetGroupARNs: attached,
+          }),
+        );
+      } catch (error) {
+        throw new Error(
+          `Auto Scaling DetachLoadBalancerTargetGroups ${name} failed: ${reason(
+            error,
+          )}`,
+        );
+      }
+      return { detached: attached.length };
+    });
+    detached.push(name);
+    logger.info(
+      `Auto Scaling group ${name} taken off the load balancer (${attached.join(
+        ', ',
+      )})`,
+    );
+  }
+  return detached;
 }

@@ -1,4 +1,7 @@
-import { LOAD_BALANCER_TARGET_ACTIONS } from './loadBalancerTargets';
+import {
+  LOAD_BALANCER_DETACH_ACTIONS,
+  LOAD_BALANCER_TARGET_ACTIONS,
+} from './loadBalancerTargets';
 
 /**
  * The IAM actions the portal's principal needs to apply and tear down BPA
@@ -356,11 +359,11 @@ export function requiredActions(options: {
   if (options.readsSsmParameters) {
     SSM_PARAMETER_ACTIONS.forEach(a => actions.add(a));
   }
-  if (
-    options.operation === 'deploy' &&
-    options.resourceTypes.includes(ATTACHED_TARGET_GROUP)
-  ) {
-    LOAD_BALANCER_TARGET_ACTIONS.forEach(a => actions.add(a));
+  if (options.resourceTypes.includes(ATTACHED_TARGET_GROUP)) {
+    (options.operation === 'deploy'
+      ? LOAD_BALANCER_TARGET_ACTIONS
+      : LOAD_BALANCER_DETACH_ACTIONS
+    ).forEach(a => actions.add(a));
   }
   for (const type of new Set(options.resourceTypes)) {
     const entry = RESOURCE_ACTIONS[type];
@@ -382,7 +385,7 @@ export function allPortalActions(): string[] {
     readsSsmParameters: true,
     replacesStacks: true,
   })
-    .concat(STACK_TEARDOWN_ACTIONS)
+    .concat(STACK_TEARDOWN_ACTIONS, LOAD_BALANCER_DETACH_ACTIONS)
     .filter((a, i, all) => all.indexOf(a) === i)
     .sort();
 }

@@ -248,6 +248,14 @@ export async function executeTeardown(
     region: string;
     logger: ProgressLogger;
     timeoutMs?: number;
+    /**
+     * Runs before a stack is deleted, with its outputs (the teardown takes
+     * the node groups off the edge stack's target groups here).
+     */
+    beforeDelete?: (
+      kind: StackKind,
+      outputs: Record<string, string>,
+    ) => Promise<void>;
   },
 ): Promise<{ deleted: StackKind[]; absent: StackKind[] }> {
   const deleted: StackKind[] = [];
@@ -256,7 +264,18 @@ export async function executeTeardown(
     if (!inWave.length) continue;
 
     await Promise.all(
-      inWave.map(s => prepareForDeletion(s, deployer, options)),
+      inWave.map(async s => {
+        await prepareForDeletion(s, deployer, options);
+        await options.beforeDelete?.(
+          s.kind,
+          Object.fromEntries(
+            (s.stack.Outputs ?? []).map(o => [
+              o.OutputKey ?? '',
+              o.OutputValue ?? '',
+            ]),
+          ),
+        );
+      }),
     );
     const started = await Promise.all(
       inWave.map(s =>

@@ -28,6 +28,8 @@ import {
 import {
   AttachLoadBalancerTargetGroupsCommand,
   AttachLoadBalancerTargetGroupsCommandInput,
+  DetachLoadBalancerTargetGroupsCommand,
+  DetachLoadBalancerTargetGroupsCommandInput,
   AutoScalingClient,
   AutoScalingServiceException,
   DescribeAutoScalingGroupsCommand,
@@ -1107,6 +1109,26 @@ export class SimulatedNodeGroups {
     ]);
     return {};
   }
+
+  detachLoadBalancerTargetGroups(
+    input: DetachLoadBalancerTargetGroupsCommandInput,
+  ) {
+    const group = input.AutoScalingGroupName!;
+    if (!this.groups().some(g => g.autoScalingGroup === group)) {
+      throw new AutoScalingServiceException({
+        name: 'ValidationError',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: `AutoScalingGroup name not found - AutoScalingGroup ${group} not found`,
+      });
+    }
+    const detach = input.TargetGroupARNs ?? [];
+    this.attached.set(
+      group,
+      this.targetGroupsOf(group).filter(arn => !detach.includes(arn)),
+    );
+    return {};
+  }
 }
 
 function resourceChange(
@@ -1179,6 +1201,9 @@ export function simulateAws(options: SimulatedAwsOptions) {
   autoScaling
     .on(AttachLoadBalancerTargetGroupsCommand)
     .callsFake(handle(i => nodeGroups.attachLoadBalancerTargetGroups(i)));
+  autoScaling
+    .on(DetachLoadBalancerTargetGroupsCommand)
+    .callsFake(handle(i => nodeGroups.detachLoadBalancerTargetGroups(i)));
 
   sts.on(GetCallerIdentityCommand).callsFake(async () => {
     if (options.noCredentials) {

@@ -40,6 +40,64 @@ describe('bpa:aws:teardown', () => {
       .inputsOf('DeleteStack')
       .map(i => /stack\/([^/]+)\//.exec(i.StackName)![1]);
 
+  it('takes the node groups off the load balancer before deleting it, once', async () => {
+    const groups = Object.values(env.aws.nodeGroups.autoScalingGroups());
+    expect(groups).toHaveLength(4);
+    for (const group of groups) {
+      expect(env.aws.nodeGroups.targetGroupsOf(group)).toHaveLength(2);
+    }
+
+    const { lines, error } = await teardown({ liftDeletionProtection: true });
+
+    expect(error).toBeUndefined();
+    for (const group of groups) {
+      expect(env.aws.nodeGroups.targetGroupsOf(group)).toEqual([]);
+    }
+    const detaches = env.aws.mocks.autoScaling
+      .calls()
+      .filter(c => c.args[0].constructor.name === 'DetachLoadBalancerTargetGroupsCommand');
+    expect(detaches.map(c => (c.args[0].input as any).AutoScalingGroupName).sort()).toEqual(
+      [...groups].sort(),
+    );
+    const edgeDeletion = env.aws.mocks.cfn
+      .calls()
+      .find(
+        c =>
+          c.args[0].constructor.name === 'DeleteStackCommand' &&
+          String((c.args[0].input as any).StackName).includes('bpa-demo-edge'),
+      )!;
+    expect(detaches.every(c => c.calledBefore(edgeDeletion as any))).toBe(true);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^info Auto Scaling group eks-node-1-\S+ taken off the load balancer \(\S+HttpsTargetGroupArn\S+, /),
+    );
+
+    // Run again: the stacks are gone, nothing is detached twice.
+    env.checkpoints.clear();
+    const again = await teardown({ liftDeletionProtection: true });
+    expect(again.error).toBeUndefined();
+    expect(
+      env.aws.mocks.autoScaling
+        .calls()
+        .filter(c => c.args[0].constructor.name === 'DetachLoadBalancerTargetGroupsCommand'),
+    ).toHaveLength(4);
+  });
+
+  it('checks it may take the node groups off the load balancer before deleting anything', async () => {
+    const denied = await awsTestEnvironment({
+      deniedActions: ['autoscaling:DetachLoadBalancerTargetGroups'],
+    });
+    try {
+      const { error } = await denied.run(
+        createAwsTeardownAction(denied.actionOptions),
+        { spec: REFERENCE_SPEC, liftDeletionProtection: true } as any,
+      );
+      expect(error?.message).toContain('autoscaling:DetachLoadBalancerTargetGroups');
+      expect(denied.aws.inputsOf('DeleteStack')).toEqual([]);
+    } finally {
+      denied.cleanup();
+    }
+  });
+
   it('deletes the stacks in reverse order, the database leaving its final snapshot', async () => {
     const { outputs, lines, error } = await teardown({
       liftDeletionProtection: true,

@@ -5,6 +5,7 @@ import {
 } from '@internal/backstage-plugin-bpa-common';
 import {
   TEARDOWN_WAVES,
+  detachNodeGroupsFromTargetGroups,
   environmentResourceTypes,
   executeTeardown,
   planTeardown,
@@ -14,9 +15,7 @@ import {
 import { examples } from './awsTeardown.examples';
 import { AwsActionOptions, stackDeployer } from './awsCommon';
 import { parseSpecForTeardown } from './atlasCommon';
-import {
-  teardownSpecInput,
-} from './util';
+import { teardownSpecInput } from './util';
 
 /**
  * `bpa:aws:teardown` — deletes the environment's stacks in reverse order
@@ -157,6 +156,18 @@ export function createAwsTeardownAction(options: AwsActionOptions) {
         ...teardown,
         region: spec.aws.region,
         logger: ctx.logger,
+        beforeDelete: async (kind, outputs) => {
+          if (kind !== 'edge') return;
+          await detachNodeGroupsFromTargetGroups({
+            clients,
+            environment: spec.name,
+            clusterName: names.eksCluster,
+            nodegroups: spec.cluster.nodes.map(n => n.name),
+            edgeOutputs: outputs,
+            logger: ctx.logger,
+            checkpoint: (key, fn) => ctx.checkpoint({ key, fn }),
+          });
+        },
         timeoutMs: ctx.input.timeoutMinutes
           ? ctx.input.timeoutMinutes * 60_000
           : undefined,
