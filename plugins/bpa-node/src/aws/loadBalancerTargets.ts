@@ -97,17 +97,35 @@ async function attachedTargetGroups(
       )} failed: ${reason(error)}`,
     );
   }
-  const attached = new Map(
+  return new Map(
     (found.AutoScalingGroups ?? []).map(g => [
       g.AutoScalingGroupName ?? '',
       g.TargetGroupARNs ?? [],
     ]),
   );
-  const unknown = names.filter(n => !attached.has(n));
-  if (unknown.length) {
-    throw new Error(`Auto Scaling group ${unknown.join(', ')} does not exist`);
+}
+
+/** Attaches an Auto Scaling group to target groups, or detaches it from them. */
+async function changeTargetGroups(
+  autoScaling: AwsClients['autoScaling'],
+  change: 'Attach' | 'Detach',
+  group: string,
+  targetGroupArns: string[],
+): Promise<void> {
+  const input = { AutoScalingGroupName: group, TargetGroupARNs: targetGroupArns };
+  try {
+    await autoScaling.send(
+      change === 'Attach'
+        ? new AttachLoadBalancerTargetGroupsCommand(input)
+        : new DetachLoadBalancerTargetGroupsCommand(input),
+    );
+  } catch (error) {
+    throw new Error(
+      `Auto Scaling ${change}LoadBalancerTargetGroups ${group} failed: ${reason(
+        error,
+      )}`,
+    );
   }
-  return attached;
 }
 
 /**
@@ -136,10 +154,12 @@ export async function attachNodeGroupsToTargetGroups(options: {
       await autoScalingGroupsOf(clients.eks, clusterName, nodegroup),
     );
   }
-  const attached = await attachedTargetGroups(
-    clients.autoScaling,
-    [...groupsByNodegroup.values()].flat(),
-  );
+  const allGroups = [...groupsByNodegroup.values()].flat();
+  const attached = await attachedTargetGroups(clients.autoScaling, allGroups);
+  const unknown = allGroups.filter(n => !attached.has(n));
+  if (unknown.length) {
+    throw new Error(`Auto Scaling group ${unknown.join(', ')} does not exist`);
+  }
 
   const result: NodeGroupTargets[] = [];
   for (const [nodegroup, groups] of groupsByNodegroup) {
@@ -156,20 +176,12 @@ export async function attachNodeGroupsToTargetGroups(options: {
       await checkpoint(
         `${options.environment}-edge-targets-${group}-${digest}`,
         async () => {
-          try {
-            await clients.autoScaling.send(
-              new AttachLoadBalancerTargetGroupsCommand({
-                AutoScalingGroupName: group,
-                TargetGroupARNs: missing,
-              }),
-            );
-          } catch (error) {
-            throw new Error(
-              `Auto Scaling AttachLoadBalancerTargetGroups ${group} failed: ${reason(
-                error,
-              )}`,
-            );
-          }
+          await changeTargetGroups(
+            clients.autoScaling,
+            'Attach',
+            group,
+            missing,
+          );
           return { attached: missing.length };
         },
       );
@@ -238,40 +250,14 @@ export async function detachNodeGroupsFromTargetGroups(options: {
     }
   }
   if (!names.length) return [];
-  let found;
-  try {
-    found = await clients.autoScaling.send(
-      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names }),
-    );
-  } catch (error) {
-    throw new Error(
-      `Auto Scaling DescribeAutoScalingGroups ${names.join(
-        ', ',
-      )} failed: ${reason(error)}`,
-    );
-  }
+  const attachedNow = await attachedTargetGroups(clients.autoScaling, names);
   const detached: string[] = [];
-  for (const group of found.AutoScalingGroups ?? []) {
-    const name = group.AutoScalingGroupName ?? '';
-    const attached = (group.TargetGroupARNs ?? []).filter(arn =>
-      targetGroupArns.includes(arn),
-    );
+  // Groups already gone are not in the answer: nothing to detach there.
+  for (const [name, arns] of attachedNow) {
+    const attached = arns.filter(arn => targetGroupArns.includes(arn));
     if (!name || !attached.length) continue;
     await checkpoint(`${options.environment}-edge-detach-${name}`, async () => {
-      try {
-        await clients.autoScaling.send(
-          new DetachLoadBalancerTargetGroupsCommand({
-            AutoScalingGroupName: name,
-            TargetGroupARNs: attached,
-          }),
-        );
-      } catch (error) {
-        throw new Error(
-          `Auto Scaling DetachLoadBalancerTargetGroups ${name} failed: ${reason(
-            error,
-          )}`,
-        );
-      }
+      await changeTargetGroups(clients.autoScaling, 'Detach', name, attached);
       return { detached: attached.length };
     });
     detached.push(name);

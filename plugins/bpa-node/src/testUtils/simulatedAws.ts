@@ -1090,10 +1090,7 @@ export class SimulatedNodeGroups {
     };
   }
 
-  attachLoadBalancerTargetGroups(
-    input: AttachLoadBalancerTargetGroupsCommandInput,
-  ) {
-    const group = input.AutoScalingGroupName!;
+  private requireGroup(group: string) {
     if (!this.groups().some(g => g.autoScalingGroup === group)) {
       throw new AutoScalingServiceException({
         name: 'ValidationError',
@@ -1102,6 +1099,13 @@ export class SimulatedNodeGroups {
         message: `AutoScalingGroup name not found - AutoScalingGroup ${group} not found`,
       });
     }
+  }
+
+  attachLoadBalancerTargetGroups(
+    input: AttachLoadBalancerTargetGroupsCommandInput,
+  ) {
+    const group = input.AutoScalingGroupName!;
+    this.requireGroup(group);
     const current = this.targetGroupsOf(group);
     this.attached.set(group, [
       ...current,
@@ -1114,14 +1118,7 @@ export class SimulatedNodeGroups {
     input: DetachLoadBalancerTargetGroupsCommandInput,
   ) {
     const group = input.AutoScalingGroupName!;
-    if (!this.groups().some(g => g.autoScalingGroup === group)) {
-      throw new AutoScalingServiceException({
-        name: 'ValidationError',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-        message: `AutoScalingGroup name not found - AutoScalingGroup ${group} not found`,
-      });
-    }
+    this.requireGroup(group);
     const detach = input.TargetGroupARNs ?? [];
     this.attached.set(
       group,
