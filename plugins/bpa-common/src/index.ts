@@ -13,6 +13,7 @@ export * from './reference';
 export * from './entities';
 export * from './cidr';
 export * from './awsRegions';
+export * from './status';
 export {
   BPA_NODE_LABELS,
   ENVIRONMENT_NAME_LENGTH,

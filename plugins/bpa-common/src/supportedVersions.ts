@@ -85,3 +85,30 @@ export const REFERENCE_GUIDE_VERSIONS = {
   postgres: ['16.3', '13.7'],
   mongodb: '5.0',
 } as const;
+
+/**
+ * The supported lists widened by the versions and tier an existing
+ * environment was created with: reading or tearing down an environment must
+ * work after its versions have left the lists offered to new requests.
+ */
+export function supportedVersionsIncluding(
+  request: Record<string, unknown>,
+  supportedVersions: SupportedVersions = DEFAULT_SUPPORTED_VERSIONS,
+): SupportedVersions {
+  const at = (section: string, field: string): string[] => {
+    const value = (request[section] as Record<string, unknown> | undefined)?.[
+      field
+    ];
+    return typeof value === 'string' ? [value] : [];
+  };
+  return {
+    ...supportedVersions,
+    kubernetes: [
+      ...supportedVersions.kubernetes,
+      ...at('cluster', 'kubernetesVersion'),
+    ],
+    postgres: [...supportedVersions.postgres, ...at('rds', 'engineVersion')],
+    mongodb: [...supportedVersions.mongodb, ...at('atlas', 'mongoDBVersion')],
+    atlasTiers: [...supportedVersions.atlasTiers, ...at('atlas', 'tier')],
+  };
+}

@@ -2,6 +2,7 @@ import { InputError } from '@backstage/errors';
 import { ActionContext } from '@backstage/plugin-scaffolder-node';
 import {
   DEFAULT_SUPPORTED_VERSIONS,
+  supportedVersionsIncluding,
   EnvironmentSpec,
   SpecIssue,
   SupportedVersions,
@@ -59,22 +60,10 @@ export function parseSpecForTeardown(
   input: Record<string, unknown>,
   supportedVersions: SupportedVersions = DEFAULT_SUPPORTED_VERSIONS,
 ): EnvironmentSpec {
-  const at = (section: string, field: string): string[] => {
-    const value = (input[section] as Record<string, unknown> | undefined)?.[
-      field
-    ];
-    return typeof value === 'string' ? [value] : [];
-  };
-  return parseSpecInput(input, {
-    ...supportedVersions,
-    kubernetes: [
-      ...supportedVersions.kubernetes,
-      ...at('cluster', 'kubernetesVersion'),
-    ],
-    postgres: [...supportedVersions.postgres, ...at('rds', 'engineVersion')],
-    mongodb: [...supportedVersions.mongodb, ...at('atlas', 'mongoDBVersion')],
-    atlasTiers: [...supportedVersions.atlasTiers, ...at('atlas', 'tier')],
-  });
+  return parseSpecInput(
+    input,
+    supportedVersionsIncluding(input, supportedVersions),
+  );
 }
 
 export function requireAtlas(atlas: AtlasApi | undefined): AtlasApi {
