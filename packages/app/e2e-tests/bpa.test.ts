@@ -87,6 +87,11 @@ test('requests a BPA environment in plan mode and sees its plan', async ({
   await expect(
     card.getByRole('link', { name: 'Workflow engine (Camunda)' }).first(),
   ).toBeVisible();
+  // The live status: a planned environment has nothing running to watch.
+  const status = page.locator('.MuiCard-root').filter({
+    has: page.locator('.MuiCardHeader-title', { hasText: /^Live status$/ }),
+  });
+  await expect(status.getByText(/Not applied yet/)).toBeVisible();
   await shot(page, '05-planned-environment');
 });
 

@@ -39,6 +39,8 @@ backend.add(
 
 // BPA environments requested through the portal
 backend.add(import('@internal/backstage-plugin-catalog-backend-module-bpa'));
+// BPA environments' live status, for their catalog pages
+backend.add(import('@internal/backstage-plugin-bpa-backend'));
 
 // See https://backstage.io/docs/features/software-catalog/configuration#subscribing-to-catalog-errors
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));

@@ -3,4 +3,7 @@
  *
  * @packageDocumentation
  */
-export { bpaPlugin as default } from './plugin';
+export { bpaPlugin as default, createBpaPlugin } from './plugin';
+export type { BpaPluginOptions } from './plugin';
+export { statusSourcesFromConfig } from './service/sources';
+export type { StatusSources } from './service/sources';

@@ -1,12 +1,68 @@
-import { createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { createRouter } from './router';
+import { createEnvironmentStatusService } from './service/environmentStatus';
+import { StatusSources, statusSourcesFromConfig } from './service/sources';
+
+export interface BpaPluginOptions {
+  /**
+   * Where the status is read from. Default: {@link statusSourcesFromConfig}.
+   * Tests pass simulated clouds and a test cluster here.
+   */
+  sources?: (config: Config) => StatusSources;
+}
+
+const DEFAULT_CACHE_SECONDS = 30;
+const DEFAULT_TIMEOUT_SECONDS = 20;
+
+/** The plugin with its status sources chosen by the caller. */
+export function createBpaPlugin(options: BpaPluginOptions = {}) {
+  return createBackendPlugin({
+    pluginId: 'bpa',
+    register(env) {
+      env.registerInit({
+        deps: {
+          config: coreServices.rootConfig,
+          logger: coreServices.logger,
+          cache: coreServices.cache,
+          httpAuth: coreServices.httpAuth,
+          httpRouter: coreServices.httpRouter,
+          catalog: catalogServiceRef,
+        },
+        async init({ config, logger, cache, httpAuth, httpRouter, catalog }) {
+          const sources = (options.sources ?? statusSourcesFromConfig)(config);
+          if (!sources.atlas) {
+            logger.info(
+              'No Atlas credentials in bpa.atlas: environment status shows no Atlas clusters',
+            );
+          }
+          const status = createEnvironmentStatusService({
+            sources,
+            cache,
+            logger,
+            cacheTtlMs:
+              (config.getOptionalNumber('bpa.status.cacheSeconds') ??
+                DEFAULT_CACHE_SECONDS) * 1000,
+            sourceTimeoutMs:
+              (config.getOptionalNumber('bpa.status.timeoutSeconds') ??
+                DEFAULT_TIMEOUT_SECONDS) * 1000,
+          });
+          httpRouter.use(
+            await createRouter({ httpAuth, catalog, status, logger }),
+          );
+          httpRouter.addAuthPolicy({
+            path: '/health',
+            allow: 'unauthenticated',
+          });
+        },
+      });
+    },
+  });
+}
 
 /** Serves the live status of BPA environments at /api/bpa. */
-export const bpaPlugin = createBackendPlugin({
-  pluginId: 'bpa',
-  register(env) {
-    env.registerInit({
-      deps: {},
-      async init() {},
-    });
-  },
-});
+export const bpaPlugin = createBpaPlugin();

@@ -9,6 +9,7 @@ import {
 } from '@backstage/catalog-model';
 import {
   createExtensionTester,
+  mockApis,
   renderTestApp,
 } from '@backstage/frontend-test-utils';
 import {
@@ -29,6 +30,7 @@ import {
   componentEnvironmentCard,
   environmentCard,
   environmentComponentsContent,
+  environmentStatusCard,
 } from './extensions';
 
 /** What the catalog adds when it processes the entities: their relations. */
@@ -168,6 +170,49 @@ describe('BPA environment card', () => {
       (await screen.findAllByText(/catalog is unavailable/)).length,
     ).toBeGreaterThan(0);
     expect(screen.queryByText('Resources')).not.toBeInTheDocument();
+  });
+});
+
+describe('BPA live status card', () => {
+  it('is shown on environment Systems only', () => {
+    const appliesTo = createExtensionTester(environmentStatusCard).get(
+      EntityCardBlueprint.dataRefs.filterFunction,
+    )!;
+    expect(appliesTo(demoSystem)).toBe(true);
+    expect(appliesTo(plainSystem)).toBe(false);
+    expect(appliesTo(find('bpa-demo-kafka'))).toBe(false);
+  });
+
+  it('shows the status the bpa backend answers for the environment', async () => {
+    const fetch = jest.fn(
+      async () =>
+        new Response(
+          JSON.stringify({
+            entityRef: 'system:default/bpa-demo',
+            environment: 'bpa-demo',
+            state: 'planned',
+            live: false,
+            checkedAt: '2025-05-01T10:00:00.000Z',
+          }),
+          { headers: { 'Content-Type': 'application/json' } },
+        ),
+    );
+    renderTestApp({
+      extensions: [
+        createTestEntityPage({ entity: demoSystem }),
+        environmentStatusCard,
+      ],
+      apis: [
+        mockApis.discovery({ baseUrl: 'http://portal.test' }),
+        mockApis.fetch({ baseImplementation: fetch }),
+      ],
+    });
+    expect(await screen.findByText('Live status')).toBeInTheDocument();
+    expect(await screen.findByText(/^Not applied yet/)).toBeInTheDocument();
+    expect(fetch).toHaveBeenCalledWith(
+      'http://portal.test/api/bpa/environments/default/bpa-demo/status',
+      expect.anything(),
+    );
   });
 });
 

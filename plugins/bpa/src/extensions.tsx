@@ -25,6 +25,18 @@ export const environmentCard = EntityCardBlueprint.make({
   },
 });
 
+/** `entity-card:bpa/environment-status`: what is running in AWS, Atlas and Kubernetes, checked every 30 seconds. */
+export const environmentStatusCard = EntityCardBlueprint.make({
+  name: 'environment-status',
+  params: {
+    filter: isEnvironmentSystem,
+    loader: () =>
+      import('./components/EnvironmentStatusCard').then(m => (
+        <m.EnvironmentStatusCard />
+      )),
+  },
+});
+
 /** `entity-content:bpa/components`: the "BPA components" tab of an environment. */
 export const environmentComponentsContent = EntityContentBlueprint.make({
   name: 'components',

@@ -3,6 +3,7 @@ import {
   componentEnvironmentCard,
   environmentCard,
   environmentComponentsContent,
+  environmentStatusCard,
 } from './extensions';
 
 /** Catalog cards and content for BPA environments and their components. */
@@ -11,6 +12,7 @@ export const bpaPlugin = createFrontendPlugin({
   title: 'BPA',
   extensions: [
     environmentCard,
+    environmentStatusCard,
     environmentComponentsContent,
     componentEnvironmentCard,
   ],

@@ -4,6 +4,7 @@
  * binary, and a simulated AWS. Import from
  * `@internal/backstage-plugin-bpa-node/testUtils`; never from production code.
  */
+export * from './capturingLogger';
 export * from './helmBinary';
 export * from './inCluster';
 export * from './kubeApiServer';

@@ -19,8 +19,8 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { LoggerService } from '@backstage/backend-plugin-api';
 import { JsonObject } from '@backstage/types';
+import { capturingLogger } from '@internal/backstage-plugin-bpa-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import {
   AWSInterfaceEndpoint,
@@ -461,24 +461,7 @@ export function fakeClock(): AtlasClock & { elapsedMs(): number } {
   };
 }
 
-/** A logger keeping every line, with its metadata, for searching. */
-export function capturingLogger() {
-  const lines: string[] = [];
-  const record =
-    (level: string) => (message: string, meta?: Error | JsonObject) => {
-      lines.push(
-        `${level} ${message}${meta ? ` ${JSON.stringify(meta)}` : ''}`,
-      );
-    };
-  const logger: LoggerService = {
-    error: record('error'),
-    warn: record('warn'),
-    info: record('info'),
-    debug: record('debug'),
-    child: () => logger,
-  };
-  return { logger, lines };
-}
+export { capturingLogger };
 
 /**
  * Runs an action handler in a mock context and returns its outputs and log.

@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LoggerService } from '@backstage/backend-plugin-api';
 import { JsonObject } from '@backstage/types';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { REFERENCE_SPEC_INPUT } from '@internal/backstage-plugin-bpa-common';
@@ -10,6 +9,7 @@ import { createAwsClientFactory } from '@internal/backstage-plugin-bpa-node';
 import {
   SimulatedAwsOptions,
   VirtualClock,
+  capturingLogger,
   simulateAws,
 } from '@internal/backstage-plugin-bpa-node/testUtils';
 import { createPlanEnvironmentAction } from '../actions/planEnvironment';
@@ -28,22 +28,6 @@ export const REFERENCE_TIMINGS = {
   'bpa-demo-registry': { create: 1 * MINUTE, delete: 1 * MINUTE },
   'bpa-demo-edge': { create: 3 * MINUTE, delete: 2 * MINUTE },
 };
-
-/** A logger keeping every line, for searching. */
-function capturingLogger() {
-  const lines: string[] = [];
-  const record = (level: string) => (message: string) => {
-    lines.push(`${level} ${message}`);
-  };
-  const logger: LoggerService = {
-    error: record('error'),
-    warn: record('warn'),
-    info: record('info'),
-    debug: record('debug'),
-    child: () => logger,
-  };
-  return { logger, lines };
-}
 
 /**
  * A workspace holding the reference environment's plan, a simulated AWS
@@ -91,7 +75,7 @@ export async function awsTestEnvironment(
     input: JsonObject,
     runOptions: { isDryRun?: boolean } = {},
   ) {
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = capturingLogger({ fields: false });
     const ctx = {
       ...createMockActionContext({ input, logger, workspacePath }),
       isDryRun: runOptions.isDryRun ?? false,

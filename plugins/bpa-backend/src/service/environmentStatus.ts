@@ -1,0 +1,222 @@
+import { CacheService, LoggerService } from '@backstage/backend-plugin-api';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  BPA_ENVIRONMENT_ANNOTATION,
+  BPA_REQUEST_ANNOTATION,
+  BPA_STATE_ANNOTATION,
+  EnvironmentSpec,
+  EnvironmentStatus,
+  StatusSection,
+  resourceNames,
+  supportedVersionsIncluding,
+  validateEnvironmentSpec,
+} from '@internal/backstage-plugin-bpa-common';
+import { readAtlasCluster, readEksCluster, readStacks } from './cloudReads';
+import { readHelmRelease, readWorkloads } from './kubernetesReads';
+import { StatusSources } from './sources';
+
+/** The live status of environments, read from their sources and kept briefly. */
+export interface EnvironmentStatusService {
+  /**
+   * The status of an environment's System. The caller has already checked
+   * that the requester may read the System.
+   */
+  statusOf(system: Entity): Promise<EnvironmentStatus>;
+}
+
+export interface EnvironmentStatusServiceOptions {
+  sources: StatusSources;
+  cache: CacheService;
+  logger: LoggerService;
+  /** How long an applied environment's answer is kept; 0 reads the sources every time. */
+  cacheTtlMs: number;
+  /** How long one source may take before its section reports it as not answering. */
+  sourceTimeoutMs: number;
+}
+
+type Sections = Pick<
+  EnvironmentStatus,
+  'stacks' | 'cluster' | 'atlas' | 'release' | 'workloads'
+>;
+/** What the cache stores: plain JSON. */
+type CachedValue = Parameters<CacheService['set']>[1];
+
+export const ATLAS_NOT_CONFIGURED =
+  'Atlas credentials are not configured (bpa.atlas in app-config): the portal cannot read the Atlas cluster';
+const UNREADABLE_REQUEST = `The System carries no readable ${BPA_REQUEST_ANNOTATION}; the portal cannot look the environment up`;
+
+const messageOf = (error: unknown) =>
+  error instanceof Error ? error.message : String(error);
+
+/** The environment's request as the apply recorded it on the System, or why it cannot be used. */
+function recordedSpec(
+  annotation: string | undefined,
+): { spec: EnvironmentSpec } | { problem: string } {
+  if (annotation === undefined) return { problem: 'the annotation is missing' };
+  let request: unknown;
+  try {
+    request = JSON.parse(annotation);
+  } catch {
+    return { problem: 'the annotation is not JSON' };
+  }
+  if (!request || typeof request !== 'object' || Array.isArray(request)) {
+    return { problem: 'the annotation is not a JSON object' };
+  }
+  const result = validateEnvironmentSpec(request, {
+    // The versions it was created with may since have left the offered lists.
+    supportedVersions: supportedVersionsIncluding(
+      request as Record<string, unknown>,
+    ),
+  });
+  return result.success
+    ? { spec: result.spec }
+    : {
+        problem: `the request is invalid at ${result.issues
+          .map(issue => issue.path)
+          .join(', ')}`,
+      };
+}
+
+/** Calls `fn` once, on first use; every caller shares its promise. */
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= fn());
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${ms / 1000} s`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function createEnvironmentStatusService(
+  options: EnvironmentStatusServiceOptions,
+): EnvironmentStatusService {
+  const { sources, cache, logger, cacheTtlMs, sourceTimeoutMs } = options;
+  // Several people on one environment's page while its answer is being read share the reading.
+  const inFlight = new Map<string, Promise<EnvironmentStatus>>();
+
+  async function section<T>(
+    environment: string,
+    source: string,
+    read: () => Promise<T>,
+  ): Promise<StatusSection<T>> {
+    try {
+      return { data: await withTimeout(read(), sourceTimeoutMs) };
+    } catch (error) {
+      const message = messageOf(error);
+      logger.warn(
+        `Live status of BPA environment ${environment}: ${source} could not be read: ${message}`,
+      );
+      return { error: message };
+    }
+  }
+
+  async function readSections(spec: EnvironmentSpec): Promise<Sections> {
+    const names = resourceNames(spec);
+    const target = { accountId: spec.aws.accountId, region: spec.aws.region };
+    const aws = once(() => sources.aws.forTarget(target));
+    const kubeConfig = once(async () => {
+      const connection = await sources.kubernetes.connect({
+        ...target,
+        clusterName: names.eksCluster,
+      });
+      return connection.kubeConfig();
+    });
+    const atlas = sources.atlas;
+    const read = <T>(source: string, fn: () => Promise<T>) =>
+      section(spec.name, source, fn);
+
+    const [stacks, cluster, atlasCluster, release, workloads] =
+      await Promise.all([
+        read('CloudFormation stacks', async () =>
+          readStacks((await aws()).cloudFormation, names.stack),
+        ),
+        read('EKS cluster', async () =>
+          readEksCluster((await aws()).eks, names.eksCluster),
+        ),
+        atlas
+          ? read('Atlas cluster', () =>
+              readAtlasCluster(atlas, spec.atlas.projectId, names.atlasCluster),
+            )
+          : { error: ATLAS_NOT_CONFIGURED },
+        read('Helm release', async () =>
+          readHelmRelease(await kubeConfig(), {
+            name: spec.bpa.releaseName,
+            namespace: spec.bpa.namespace,
+          }),
+        ),
+        read('workloads', async () =>
+          readWorkloads(await kubeConfig(), spec.bpa.namespace),
+        ),
+      ]);
+    return { stacks, cluster, atlas: atlasCluster, release, workloads };
+  }
+
+  async function readLive(
+    answer: EnvironmentStatus,
+    spec: EnvironmentSpec,
+  ): Promise<EnvironmentStatus> {
+    const key = `status:${answer.entityRef}`;
+    const cached = await cache.get<CachedValue>(key);
+    if (cached) return cached as unknown as EnvironmentStatus;
+    const status: EnvironmentStatus = {
+      ...answer,
+      live: true,
+      ...(await readSections(spec)),
+    };
+    if (cacheTtlMs > 0) {
+      await cache.set(key, status as unknown as CachedValue, {
+        ttl: cacheTtlMs,
+      });
+    }
+    return status;
+  }
+
+  return {
+    async statusOf(system) {
+      const entityRef = stringifyEntityRef(system);
+      const annotations = system.metadata.annotations ?? {};
+      const environment =
+        annotations[BPA_ENVIRONMENT_ANNOTATION] ?? system.metadata.name;
+      const answer: EnvironmentStatus = {
+        entityRef,
+        environment,
+        state: annotations[BPA_STATE_ANNOTATION] ?? 'unknown',
+        live: false,
+        checkedAt: new Date().toISOString(),
+      };
+      // Nothing has been created before the apply: there is nothing to look at.
+      if (answer.state !== 'applied') return answer;
+
+      const recorded = recordedSpec(annotations[BPA_REQUEST_ANNOTATION]);
+      if ('problem' in recorded) {
+        logger.warn(
+          `Live status of BPA environment ${environment}: ${BPA_REQUEST_ANNOTATION} cannot be used: ${recorded.problem}`,
+        );
+        const unreadable = { error: UNREADABLE_REQUEST };
+        return {
+          ...answer,
+          stacks: unreadable,
+          cluster: unreadable,
+          atlas: unreadable,
+          release: unreadable,
+          workloads: unreadable,
+        };
+      }
+
+      const pending = inFlight.get(entityRef);
+      if (pending) return pending;
+      const reading = readLive(answer, recorded.spec).finally(() =>
+        inFlight.delete(entityRef),
+      );
+      inFlight.set(entityRef, reading);
+      return reading;
+    },
+  };
+}
