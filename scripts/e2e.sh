@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Starts the portal on its embedded default, waits until app and backend
-# answer, runs the Playwright browser tests in Debian's Chromium, stops the
-# portal by process id. Screenshots land in <out>/screenshots.
+# Starts a lab cluster (scripts/lab-cluster.js: a real kube-apiserver holding
+# an applied BPA release, and the applied environment bpa-lab), then the
+# portal on its embedded default pointed at it, waits until app and backend
+# answer, runs the Playwright browser tests in Debian's Chromium, stops both
+# by process id. Screenshots land in <out>/screenshots.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 set +e
@@ -10,10 +12,35 @@ OUT="${1:-$BPA_ROOT/.ci-out}"
 mkdir -p "$OUT/screenshots"
 export BPA_SCREENSHOTS="$OUT/screenshots"
 
+# The lab cluster: built (or found) by kube-apiserver.sh, as for the tests.
+LAB="$OUT/lab"
+rm -rf "$LAB"
+bash scripts/kube-apiserver.sh > /dev/null || exit 1
+setsid yarn node scripts/lab-cluster.js "$LAB" > "$OUT/lab.log" 2>&1 &
+LAB_PID=$!
+PORTAL_PID=""
+stop_all() {
+  [ -n "$PORTAL_PID" ] && { kill -TERM -- -"$PORTAL_PID" 2>/dev/null; wait "$PORTAL_PID" 2>/dev/null; }
+  kill -TERM "$LAB_PID" 2>/dev/null; wait "$LAB_PID" 2>/dev/null
+}
+trap stop_all EXIT
+for _ in $(seq 1 120); do
+  [ -f "$LAB/ready" ] && break
+  if ! kill -0 "$LAB_PID" 2>/dev/null; then echo "lab cluster failed:"; tail -20 "$OUT/lab.log"; exit 1; fi
+  sleep 1
+done
+[ -f "$LAB/ready" ] || { echo "lab cluster not ready in 120 s"; tail -20 "$OUT/lab.log"; exit 1; }
+
+# The portal reads the lab's cluster and environments; its environments
+# (the browser test's too) stay in $LAB. AWS calls go to a closed port: the
+# test never reaches a real AWS account, and the status shows AWS as not
+# answering.
+export APP_CONFIG_bpa_kubernetes_kubeconfig="$LAB/kubeconfig"
+export APP_CONFIG_bpa_catalog_entitiesDirectory="$LAB/environments"
+export AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_ACCESS_KEY_ID=lab AWS_SECRET_ACCESS_KEY=lab AWS_EC2_METADATA_DISABLED=true
+
 setsid yarn start > "$OUT/portal.log" 2>&1 &
 PORTAL_PID=$!
-stop_portal() { kill -TERM -- -"$PORTAL_PID" 2>/dev/null; wait "$PORTAL_PID" 2>/dev/null; }
-trap stop_portal EXIT
 
 wait_for() {
   local url=$1 deadline=$((SECONDS + $2))

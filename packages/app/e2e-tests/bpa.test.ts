@@ -13,11 +13,15 @@ async function signInAsGuest(page: Page) {
   ).toBeVisible();
 }
 
-/** The BPA environment card on a System page. */
-const environmentCard = (page: Page) =>
+/** A card on an entity page, by its title. */
+const cardTitled = (page: Page, title: string) =>
   page.locator('.MuiCard-root').filter({
-    has: page.locator('.MuiCardHeader-title', { hasText: /^BPA environment$/ }),
+    has: page.locator('.MuiCardHeader-title', {
+      hasText: new RegExp(`^${title}$`),
+    }),
   });
+/** The BPA environment card on a System page. */
+const environmentCard = (page: Page) => cardTitled(page, 'BPA environment');
 
 async function next(page: Page) {
   await page.getByRole('button', { name: 'Next' }).click();
@@ -88,10 +92,9 @@ test('requests a BPA environment in plan mode and sees its plan', async ({
     card.getByRole('link', { name: 'Workflow engine (Camunda)' }).first(),
   ).toBeVisible();
   // The live status: a planned environment has nothing running to watch.
-  const status = page.locator('.MuiCard-root').filter({
-    has: page.locator('.MuiCardHeader-title', { hasText: /^Live status$/ }),
-  });
-  await expect(status.getByText(/Not applied yet/)).toBeVisible();
+  await expect(
+    cardTitled(page, 'Live status').getByText(/Not applied yet/),
+  ).toBeVisible();
   await shot(page, '05-planned-environment');
 });
 
@@ -113,4 +116,24 @@ test('shows the example environment with its BPA card and components', async ({
   await expect(page).toHaveURL(/\/catalog\/default\/system\/bpa-demo\/bpa/);
   await expect(page.getByRole('link', { name: 'ZooKeeper' }).first()).toBeVisible();
   await shot(page, '07-demo-components-tab');
+});
+
+test("shows a running environment's live status, read from its cluster", async ({
+  page,
+}) => {
+  // bpa-lab: applied by scripts/lab-cluster.js to a real kube-apiserver.
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/system/bpa-lab');
+  const status = cardTitled(page, 'Live status');
+
+  await expect(status.getByText('deployed, revision 1')).toBeVisible();
+  const row = (name: string) =>
+    status.getByRole('row').filter({ has: page.getByText(name, { exact: true }) });
+  await expect(row('kafka')).toContainText('3/3');
+  await expect(row('kafka')).toContainText('StatefulSet');
+  await expect(row('camunda')).toContainText('0/1');
+  await expect(row('camunda')).toContainText('workflow-engine');
+  // AWS does not answer here: its parts say so, the cluster's still show.
+  await expect(status.getByText(/Could not be checked/).first()).toBeVisible();
+  await shot(page, '08-live-status');
 });
