@@ -134,6 +134,9 @@ test("shows a running environment's live status, read from its cluster", async (
   await expect(row('camunda')).toContainText('0/1');
   await expect(row('camunda')).toContainText('workflow-engine');
   // AWS does not answer here: its parts say so, the cluster's still show.
-  await expect(status.getByText(/Could not be checked/).first()).toBeVisible();
+  await expect(
+    status.getByText(/Could not be checked: AWS could not be reached/).first(),
+  ).toBeVisible();
+  await expect(status.getByText(/Atlas credentials are not configured/)).toBeVisible();
   await shot(page, '08-live-status');
 });

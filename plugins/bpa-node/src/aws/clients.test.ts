@@ -73,4 +73,27 @@ describe('createAwsClientFactory', () => {
     );
     expect(error.message).toContain('aws.accounts in app-config.yaml');
   });
+
+  it('says AWS could not be reached, not that credentials are missing, when the network fails', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+      code: 'ECONNREFUSED',
+    });
+    const factory = createAwsClientFactory({
+      credentialsManager: {
+        getCredentialProvider: async () => {
+          throw new Error('Unable to get the caller identity', { cause: refused });
+        },
+      },
+    });
+
+    const error = await factory
+      .forTarget({ accountId: '210987654321', region: 'us-east-1' })
+      .catch(e => e);
+
+    expect(error.reason).toBe('unreachable');
+    expect(error.message).toMatch(
+      /^AWS could not be reached to resolve the credentials of account 210987654321: /,
+    );
+    expect(error.message).not.toContain('No AWS credentials');
+  });
 });

@@ -50,15 +50,49 @@ export interface AwsClientFactoryOptions {
 /** Stack waits poll for an hour; throttling then must slow us down, not fail the task. */
 const DEFAULT_MAX_ATTEMPTS = 8;
 
-/** Thrown when no credentials can be found for the environment's account. */
+/** Error codes of a network that did not carry the call, not of a refusal. */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/** Whether an error (or an error it wraps) says AWS could not be reached at all. */
+export function isNetworkError(error: unknown): boolean {
+  for (let e: any = error, depth = 0; e && depth < 5; e = e.cause, depth++) {
+    if (NETWORK_ERROR_CODES.has(e.code) || NETWORK_ERROR_CODES.has(e.errno)) {
+      return true;
+    }
+    if (typeof e.message === 'string') {
+      const code = /\b(E[A-Z]+)\b/.exec(e.message)?.[1];
+      if (code && NETWORK_ERROR_CODES.has(code)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Thrown when the environment's account has no usable credentials — or,
+ * with `reason: 'unreachable'`, when AWS could not be reached to resolve
+ * them (a network or endpoint problem, which new credentials would not fix).
+ */
 export class AwsCredentialsMissingError extends Error {
+  readonly reason: 'missing' | 'unreachable';
+
   constructor(accountId: string, cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    const unreachable = isNetworkError(cause);
     super(
-      `No AWS credentials for account ${accountId}: ${
-        cause instanceof Error ? cause.message : String(cause)
-      }. Configure the account under aws.accounts in app-config.yaml, or give the backend default credentials (environment variables, AWS_PROFILE, or an instance/pod role).`,
+      unreachable
+        ? `AWS could not be reached to resolve the credentials of account ${accountId}: ${detail}. Check the backend's network access to AWS (and AWS_ENDPOINT_URL or proxy settings, if any).`
+        : `No AWS credentials for account ${accountId}: ${detail}. Configure the account under aws.accounts in app-config.yaml, or give the backend default credentials (environment variables, AWS_PROFILE, or an instance/pod role).`,
     );
     this.name = 'AwsCredentialsMissingError';
+    this.reason = unreachable ? 'unreachable' : 'missing';
   }
 }
 

@@ -1,5 +1,5 @@
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import { STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import {
   SimulatedAws,
   VirtualClock,
@@ -112,6 +112,23 @@ describe('verifyAwsAccess', () => {
     setup({ noCredentials: true });
     await expect(verify()).rejects.toThrow(
       /No usable AWS credentials for account 123456789012: STS GetCallerIdentity failed \(CredentialsProviderError: Could not load credentials from any providers\)\. Configure the account under aws\.accounts/,
+    );
+  });
+
+  it('says AWS did not answer, rather than blaming credentials, when the network fails', async () => {
+    setup();
+    aws.mocks.sts
+      .on(GetCallerIdentityCommand)
+      .rejects(
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+          name: 'Error',
+          code: 'ECONNREFUSED',
+        }),
+      );
+    const error = await verify().catch(e => e);
+    expect(error).toBeInstanceOf(AwsAccessError);
+    expect(error.message).toMatch(
+      /^AWS could not be reached for account 123456789012: STS GetCallerIdentity failed \(Error: connect ECONNREFUSED 127\.0\.0\.1:9\)\. Check the backend's network access/,
     );
   });
 

@@ -4,7 +4,7 @@ import {
   SimulatePrincipalPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import type { AwsClients } from './clients';
+import { AwsClients, isNetworkError } from './clients';
 import { simulationResourceArn } from './permissions';
 import type { ProgressLogger } from './stackEvents';
 
@@ -110,12 +110,13 @@ export async function verifyAwsAccess(options: {
   try {
     identity = await clients.sts.send(new GetCallerIdentityCommand({}));
   } catch (error) {
+    const failure = `STS GetCallerIdentity failed (${(error as Error).name}: ${
+      (error as Error).message
+    })`;
     throw new AwsAccessError(
-      `No usable AWS credentials for account ${accountId}: STS GetCallerIdentity failed (${
-        (error as Error).name
-      }: ${
-        (error as Error).message
-      }). Configure the account under aws.accounts in app-config.yaml, or give the backend default credentials (environment variables, AWS_PROFILE, or an instance/pod role).`,
+      isNetworkError(error)
+        ? `AWS could not be reached for account ${accountId}: ${failure}. Check the backend's network access to AWS (and AWS_ENDPOINT_URL or proxy settings, if any).`
+        : `No usable AWS credentials for account ${accountId}: ${failure}. Configure the account under aws.accounts in app-config.yaml, or give the backend default credentials (environment variables, AWS_PROFILE, or an instance/pod role).`,
     );
   }
   const callerArn = identity.Arn ?? '';
