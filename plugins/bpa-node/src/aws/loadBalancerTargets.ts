@@ -51,30 +51,57 @@ export function edgeTargetGroupArns(
   return EDGE_TARGET_GROUP_OUTPUTS.map(key => edgeOutputs[key]);
 }
 
-async function autoScalingGroupsOf(
+/**
+ * A node group's Auto Scaling groups; with `missingOk`, undefined for a node
+ * group that does not exist (a teardown after the cluster went).
+ */
+async function nodegroupAutoScalingGroups(
   eks: AwsClients['eks'],
   clusterName: string,
   nodegroup: string,
-): Promise<string[]> {
+  options: { missingOk: boolean },
+): Promise<{ groups: string[]; status?: string } | undefined> {
   let found;
   try {
     found = await eks.send(
       new DescribeNodegroupCommand({ clusterName, nodegroupName: nodegroup }),
     );
   } catch (error) {
+    if (
+      options.missingOk &&
+      (error as Error).name === 'ResourceNotFoundException'
+    ) {
+      return undefined;
+    }
     throw new Error(
       `EKS DescribeNodegroup ${clusterName}/${nodegroup} failed: ${reason(
         error,
       )}`,
     );
   }
-  const groups = (found.nodegroup?.resources?.autoScalingGroups ?? [])
-    .map(g => g.name)
-    .filter((name): name is string => !!name);
+  return {
+    groups: (found.nodegroup?.resources?.autoScalingGroups ?? [])
+      .map(g => g.name)
+      .filter((name): name is string => !!name),
+    status: found.nodegroup?.status,
+  };
+}
+
+async function autoScalingGroupsOf(
+  eks: AwsClients['eks'],
+  clusterName: string,
+  nodegroup: string,
+): Promise<string[]> {
+  const { groups, status } = (await nodegroupAutoScalingGroups(
+    eks,
+    clusterName,
+    nodegroup,
+    { missingOk: false },
+  ))!;
   if (!groups.length) {
     throw new Error(
       `EKS node group ${clusterName}/${nodegroup} has no Auto Scaling group yet (status ${
-        found.nodegroup?.status ?? 'unknown'
+        status ?? 'unknown'
       }); run the step again once it is ACTIVE`,
     );
   }
@@ -233,21 +260,13 @@ export async function detachNodeGroupsFromTargetGroups(options: {
   if (!targetGroupArns.length) return [];
   const names: string[] = [];
   for (const nodegroup of options.nodegroups) {
-    try {
-      const found = await clients.eks.send(
-        new DescribeNodegroupCommand({ clusterName, nodegroupName: nodegroup }),
-      );
-      for (const group of found.nodegroup?.resources?.autoScalingGroups ?? []) {
-        if (group.name) names.push(group.name);
-      }
-    } catch (error) {
-      if ((error as Error).name === 'ResourceNotFoundException') continue;
-      throw new Error(
-        `EKS DescribeNodegroup ${clusterName}/${nodegroup} failed: ${reason(
-          error,
-        )}`,
-      );
-    }
+    const found = await nodegroupAutoScalingGroups(
+      clients.eks,
+      clusterName,
+      nodegroup,
+      { missingOk: true },
+    );
+    names.push(...(found?.groups ?? []));
   }
   if (!names.length) return [];
   const attachedNow = await attachedTargetGroups(clients.autoScaling, names);

@@ -17,7 +17,9 @@ import {
   ParsedTemplate,
   StackClock,
   StackDeployer,
+  StackCheckpoint,
   attachNodeGroupsToTargetGroups,
+  detachNodeGroupsFromTargetGroups,
   edgeTargetGroupArns,
   environmentTagValues,
   parseTemplateBody,
@@ -58,21 +60,53 @@ export function stackDeployer(
  * Puts the environment's node groups behind the edge stack's target groups,
  * once the edge stack is complete (its outputs name them).
  */
+type EdgeTargetsContext = Pick<ActionContext<any, any>, 'logger' | 'checkpoint'>;
+
+/** The environment's node groups, as the edge target calls name them. */
+function nodeGroupsOf(
+  ctx: EdgeTargetsContext,
+  clients: AwsClients,
+  spec: EnvironmentSpec,
+) {
+  const checkpoint: StackCheckpoint = (key, fn) => ctx.checkpoint({ key, fn });
+  return {
+    clients,
+    environment: spec.name,
+    clusterName: resourceNames(spec).eksCluster,
+    nodegroups: spec.cluster.nodes.map(n => n.name),
+    logger: ctx.logger,
+    checkpoint,
+  };
+}
+
 export function attachEdgeTargets(
-  ctx: Pick<ActionContext<any, any>, 'logger' | 'checkpoint'>,
+  ctx: EdgeTargetsContext,
   clients: AwsClients,
   spec: EnvironmentSpec,
   edgeOutputs: Record<string, string>,
 ): Promise<NodeGroupTargets[]> {
-  const names = resourceNames(spec);
   return attachNodeGroupsToTargetGroups({
-    clients,
-    environment: spec.name,
-    clusterName: names.eksCluster,
-    nodegroups: spec.cluster.nodes.map(n => n.name),
-    targetGroupArns: edgeTargetGroupArns(edgeOutputs, names.stack('edge')),
-    logger: ctx.logger,
-    checkpoint: (key, fn) => ctx.checkpoint({ key, fn }),
+    ...nodeGroupsOf(ctx, clients, spec),
+    targetGroupArns: edgeTargetGroupArns(
+      edgeOutputs,
+      resourceNames(spec).stack('edge'),
+    ),
+  });
+}
+
+/**
+ * Takes the environment's node groups off the edge stack's target groups,
+ * before the edge stack is deleted.
+ */
+export function detachEdgeTargets(
+  ctx: EdgeTargetsContext,
+  clients: AwsClients,
+  spec: EnvironmentSpec,
+  edgeOutputs: Record<string, string>,
+): Promise<string[]> {
+  return detachNodeGroupsFromTargetGroups({
+    ...nodeGroupsOf(ctx, clients, spec),
+    edgeOutputs,
   });
 }
 

@@ -5,7 +5,6 @@ import {
 } from '@internal/backstage-plugin-bpa-common';
 import {
   TEARDOWN_WAVES,
-  detachNodeGroupsFromTargetGroups,
   environmentResourceTypes,
   executeTeardown,
   planTeardown,
@@ -13,7 +12,11 @@ import {
   verifyAwsAccess,
 } from '@internal/backstage-plugin-bpa-node';
 import { examples } from './awsTeardown.examples';
-import { AwsActionOptions, stackDeployer } from './awsCommon';
+import {
+  AwsActionOptions,
+  detachEdgeTargets,
+  stackDeployer,
+} from './awsCommon';
 import { parseSpecForTeardown } from './atlasCommon';
 import { teardownSpecInput } from './util';
 
@@ -157,16 +160,9 @@ export function createAwsTeardownAction(options: AwsActionOptions) {
         region: spec.aws.region,
         logger: ctx.logger,
         beforeDelete: async (kind, outputs) => {
-          if (kind !== 'edge') return;
-          await detachNodeGroupsFromTargetGroups({
-            clients,
-            environment: spec.name,
-            clusterName: names.eksCluster,
-            nodegroups: spec.cluster.nodes.map(n => n.name),
-            edgeOutputs: outputs,
-            logger: ctx.logger,
-            checkpoint: (key, fn) => ctx.checkpoint({ key, fn }),
-          });
+          if (kind === 'edge') {
+            await detachEdgeTargets(ctx, clients, spec, outputs);
+          }
         },
         timeoutMs: ctx.input.timeoutMinutes
           ? ctx.input.timeoutMinutes * 60_000
