@@ -139,7 +139,10 @@ async function changeTargetGroups(
   group: string,
   targetGroupArns: string[],
 ): Promise<void> {
-  const input = { AutoScalingGroupName: group, TargetGroupARNs: targetGroupArns };
+  const input = {
+    AutoScalingGroupName: group,
+    TargetGroupARNs: targetGroupArns,
+  };
   try {
     await autoScaling.send(
       change === 'Attach'

@@ -60,7 +60,27 @@ export function stackDeployer(
  * Puts the environment's node groups behind the edge stack's target groups,
  * once the edge stack is complete (its outputs name them).
  */
-type EdgeTargetsContext = Pick<ActionContext<any, any>, 'logger' | 'checkpoint'>;
+/** Runs every promise to its end; throws one error naming every failure. */
+export async function allOrReport<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.filter(
+    (s): s is PromiseRejectedResult => s.status === 'rejected',
+  );
+  if (failed.length === 1) throw failed[0].reason;
+  if (failed.length) {
+    throw new Error(failed.map(f => (f.reason as Error).message).join('\n\n'));
+  }
+  return settled.map(s => (s as PromiseFulfilledResult<T>).value);
+}
+
+/** What attachEdgeTargets does, as dry runs and logs say it. */
+export const ATTACH_EDGE_TARGETS_NOTE =
+  "attach the node groups' Auto Scaling groups to the load balancer's target groups";
+
+type EdgeTargetsContext = Pick<
+  ActionContext<any, any>,
+  'logger' | 'checkpoint'
+>;
 
 /** The environment's node groups, as the edge target calls name them. */
 function nodeGroupsOf(

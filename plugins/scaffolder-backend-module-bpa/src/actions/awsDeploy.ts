@@ -16,7 +16,9 @@ import {
 } from '@internal/backstage-plugin-bpa-node';
 import { examples } from './awsDeploy.examples';
 import {
+  ATTACH_EDGE_TARGETS_NOTE,
   AwsActionOptions,
+  allOrReport,
   attachEdgeTargets,
   checkStackParameters,
   orderedKinds,
@@ -45,19 +47,6 @@ const DEPLOY_LEVEL: Record<StackKind, number> = {
   registry: 1,
   edge: 1,
 };
-
-/** Runs every promise to its end; throws one error naming every failure. */
-async function allOrReport<T>(promises: Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(promises);
-  const failed = settled.filter(
-    (s): s is PromiseRejectedResult => s.status === 'rejected',
-  );
-  if (failed.length === 1) throw failed[0].reason;
-  if (failed.length) {
-    throw new Error(failed.map(f => (f.reason as Error).message).join('\n\n'));
-  }
-  return settled.map(s => (s as PromiseFulfilledResult<T>).value);
-}
 
 /**
  * `bpa:aws:deploy` — creates or updates the environment's CloudFormation
@@ -183,7 +172,7 @@ export function createAwsDeployAction(options: AwsActionOptions) {
             spec.aws.region
           }, from ${ctx.input.planDirectory ?? 'bpa-plan'}${
             kinds.includes('edge') && wait
-              ? ", then attach the node groups' Auto Scaling groups to the load balancer's target groups"
+              ? `, then ${ATTACH_EDGE_TARGETS_NOTE}`
               : ''
           }`,
         );

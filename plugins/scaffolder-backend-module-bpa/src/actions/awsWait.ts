@@ -12,15 +12,13 @@ import {
 } from '@internal/backstage-plugin-bpa-node';
 import { examples } from './awsWait.examples';
 import {
+  ATTACH_EDGE_TARGETS_NOTE,
   AwsActionOptions,
+  allOrReport,
   attachEdgeTargets,
   stackDeployer,
 } from './awsCommon';
-import {
-  loadBalancerTargetsOutput,
-  parseSpecInput,
-  specInput,
-} from './util';
+import { loadBalancerTargetsOutput, parseSpecInput, specInput } from './util';
 
 /** A stack to wait for: a record from bpa:aws:deploy, or just its kind (whatever it is doing now). */
 type WaitTarget = StackKind | (Partial<StackDeployment> & { kind: StackKind });
@@ -123,15 +121,14 @@ export function createAwsWaitAction(options: AwsActionOptions) {
       const deployments = ctx.input.stacks.map(t =>
         deploymentOf(t as WaitTarget, names.stack),
       );
+      const withEdge = deployments.some(d => d.kind === 'edge');
 
       if (ctx.isDryRun) {
         ctx.logger.info(
           `Dry run: would wait for ${deployments
             .map(d => d.stackName)
             .join(', ')}${
-            deployments.some(d => d.kind === 'edge')
-              ? ", then attach the node groups' Auto Scaling groups to the load balancer's target groups"
-              : ''
+            withEdge ? `, then ${ATTACH_EDGE_TARGETS_NOTE}` : ''
           }`,
         );
         ctx.output('stacks', []);
@@ -149,9 +146,7 @@ export function createAwsWaitAction(options: AwsActionOptions) {
         actions: [
           'cloudformation:DescribeStackEvents',
           'cloudformation:DescribeStacks',
-          ...(deployments.some(d => d.kind === 'edge')
-            ? LOAD_BALANCER_TARGET_ACTIONS
-            : []),
+          ...(withEdge ? LOAD_BALANCER_TARGET_ACTIONS : []),
         ],
         operation: 'wait',
         logger: ctx.logger,
@@ -162,25 +157,7 @@ export function createAwsWaitAction(options: AwsActionOptions) {
         options,
         ctx.input.timeoutMinutes,
       );
-      const settled = await Promise.allSettled(
-        deployments.map(d => deployer.wait(d)),
-      );
-      const failed = settled.filter(
-        (s): s is PromiseRejectedResult => s.status === 'rejected',
-      );
-      if (failed.length) {
-        throw new Error(
-          failed.map(f => (f.reason as Error).message).join('\n\n'),
-        );
-      }
-      const results = settled.map(
-        s =>
-          (
-            s as PromiseFulfilledResult<
-              Awaited<ReturnType<typeof deployer.wait>>
-            >
-          ).value,
-      );
+      const results = await allOrReport(deployments.map(d => deployer.wait(d)));
       ctx.output(
         'stacks',
         results.map(r => ({
