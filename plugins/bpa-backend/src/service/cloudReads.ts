@@ -1,7 +1,4 @@
-import {
-  CloudFormationClient,
-  DescribeStacksCommand,
-} from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import {
   AtlasClusterStatus,
@@ -10,7 +7,7 @@ import {
   StackKind,
   StackStatus,
 } from '@internal/backstage-plugin-bpa-common';
-import { AtlasApi } from '@internal/backstage-plugin-bpa-node';
+import { AtlasApi, describeStack } from '@internal/backstage-plugin-bpa-node';
 import {
   NOT_FOUND,
   atlasClusterLevel,
@@ -21,38 +18,20 @@ import {
 const messageOf = (error: unknown) =>
   error instanceof Error ? error.message : String(error);
 
-/** CloudFormation's answer for a stack name it does not know (never created, or deleted). */
-function isMissingStack(error: unknown): boolean {
-  return (
-    (error as Error)?.name === 'ValidationError' &&
-    /does not exist/.test(messageOf(error))
-  );
-}
-
 async function readStack(
   cloudFormation: CloudFormationClient,
   kind: StackKind,
   stackName: string,
 ): Promise<StackStatus> {
-  try {
-    const { Stacks } = await cloudFormation.send(
-      new DescribeStacksCommand({ StackName: stackName }),
-    );
-    const stack = Stacks?.[0];
-    const status = stack?.StackStatus ?? NOT_FOUND;
-    return {
-      kind,
-      stackName,
-      status,
-      level: stackLevel(status),
-      ...(stack?.StackStatusReason && { reason: stack.StackStatusReason }),
-    };
-  } catch (error) {
-    if (isMissingStack(error)) {
-      return { kind, stackName, status: NOT_FOUND, level: 'absent' };
-    }
-    throw new Error(`DescribeStacks ${stackName}: ${messageOf(error)}`);
-  }
+  const stack = await describeStack(cloudFormation, stackName);
+  const status = stack?.StackStatus ?? NOT_FOUND;
+  return {
+    kind,
+    stackName,
+    status,
+    level: stackLevel(status),
+    ...(stack?.StackStatusReason && { reason: stack.StackStatusReason }),
+  };
 }
 
 /** Every stack of the environment, in deployment order. */

@@ -35,6 +35,7 @@ export {
   StackDeployer,
   StackOperationError,
   StackWaitTimeoutError,
+  describeStack,
   stackOutputs,
 } from './stackDeployer';
 export type {

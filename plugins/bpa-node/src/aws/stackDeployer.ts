@@ -215,6 +215,22 @@ function callFailed(call: string, stackName: string, error: unknown): Error {
   return wrapped;
 }
 
+/** A stack as CloudFormation has it now, or undefined when there is none (never created, or deleted). */
+export async function describeStack(
+  cfn: CloudFormationClient,
+  stackRef: string,
+): Promise<Stack | undefined> {
+  try {
+    const out = await cfn.send(
+      new DescribeStacksCommand({ StackName: stackRef }),
+    );
+    return out.Stacks?.[0];
+  } catch (error) {
+    if (isMissingStack(error)) return undefined;
+    throw callFailed('DescribeStacks', stackRef, error);
+  }
+}
+
 export function stackOutputs(stack: Stack | undefined): Record<string, string> {
   const outputs: Record<string, string> = {};
   for (const o of stack?.Outputs ?? []) {
@@ -252,16 +268,8 @@ export class StackDeployer {
   }
 
   /** The stack as CloudFormation has it now, or undefined when there is none. */
-  async describe(stackRef: string): Promise<Stack | undefined> {
-    try {
-      const out = await this.cfn.send(
-        new DescribeStacksCommand({ StackName: stackRef }),
-      );
-      return out.Stacks?.[0];
-    } catch (error) {
-      if (isMissingStack(error)) return undefined;
-      throw callFailed('DescribeStacks', stackRef, error);
-    }
+  describe(stackRef: string): Promise<Stack | undefined> {
+    return describeStack(this.cfn, stackRef);
   }
 
   /** Creates or updates the stack and waits for it. */
