@@ -14,11 +14,9 @@ const fs = require('node:fs/promises');
 const path = require('node:path');
 const { stringify } = require('yaml');
 const {
-  BPA_REQUEST_ANNOTATION,
-  BPA_STATE_ANNOTATION,
   REFERENCE_SPEC_INPUT,
-  environmentEntities,
   parseEnvironmentSpec,
+  registeredEnvironmentEntities,
 } = require('../plugins/bpa-common/src');
 const {
   startKubeApiServer,
@@ -70,37 +68,23 @@ async function seedCluster(api, namespace, release) {
     type: 'helm.sh/release.v1',
     metadata: {
       name: `sh.helm.release.v1.${release}.v1`,
-      labels: { owner: 'helm', name: release, status: 'deployed', version: '1' },
+      labels: {
+        owner: 'helm',
+        name: release,
+        status: 'deployed',
+        version: '1',
+      },
     },
     data: { release: Buffer.from('lab release').toString('base64') },
   });
 }
 
-/** The lab environment's entities, as bpa:catalog:register writes them after an apply. */
-function appliedEnvironmentYaml(spec) {
-  return environmentEntities(spec)
-    .map(entity =>
-      entity.kind === 'System'
-        ? {
-            ...entity,
-            metadata: {
-              ...entity.metadata,
-              annotations: {
-                ...entity.metadata.annotations,
-                [BPA_STATE_ANNOTATION]: 'applied',
-                [BPA_REQUEST_ANNOTATION]: JSON.stringify(spec),
-              },
-            },
-          }
-        : entity,
-    )
-    .map(entity => stringify(entity))
-    .join('---\n');
-}
-
 async function main() {
   const dir = path.resolve(process.argv[2] ?? '.ci-out/lab');
-  const spec = parseEnvironmentSpec({ ...REFERENCE_SPEC_INPUT, name: 'bpa-lab' });
+  const spec = parseEnvironmentSpec({
+    ...REFERENCE_SPEC_INPUT,
+    name: 'bpa-lab',
+  });
   const api = await startKubeApiServer();
   const stop = async () => {
     await api.stop();
@@ -116,7 +100,10 @@ async function main() {
   });
   await fs.writeFile(
     path.join(dir, 'environments', `${spec.name}.yaml`),
-    appliedEnvironmentYaml(spec),
+    // As bpa:catalog:register writes them after an apply.
+    registeredEnvironmentEntities(spec, 'applied')
+      .map(entity => stringify(entity))
+      .join('---\n'),
   );
   await fs.writeFile(path.join(dir, 'ready'), api.server);
   console.log(`lab cluster at ${api.server}; environment ${spec.name} applied`);

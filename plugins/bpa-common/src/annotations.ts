@@ -13,3 +13,26 @@ export const BPA_STATE_ANNOTATION = 'bpa.cisco.com/state';
  * teardown reads it so nothing has to be typed again.
  */
 export const BPA_REQUEST_ANNOTATION = 'bpa.cisco.com/request';
+
+/** The request recorded on an environment System, or why there is none to use. */
+export type RecordedRequest =
+  | { request: Record<string, unknown> }
+  | { problem: 'missing' | 'not-json' | 'not-an-object' };
+
+/** Reads {@link BPA_REQUEST_ANNOTATION} from a System's annotations (not yet validated). */
+export function readRecordedRequest(
+  annotations: Record<string, string> | undefined,
+): RecordedRequest {
+  const recorded = annotations?.[BPA_REQUEST_ANNOTATION];
+  if (!recorded) return { problem: 'missing' };
+  let request: unknown;
+  try {
+    request = JSON.parse(recorded);
+  } catch {
+    return { problem: 'not-json' };
+  }
+  if (!request || typeof request !== 'object' || Array.isArray(request)) {
+    return { problem: 'not-an-object' };
+  }
+  return { request: request as Record<string, unknown> };
+}

@@ -9,7 +9,9 @@ import {
   BPA_AWS_ACCOUNT_ANNOTATION,
   BPA_AWS_REGION_ANNOTATION,
   BPA_ENVIRONMENT_ANNOTATION,
+  BPA_REQUEST_ANNOTATION,
   BPA_ROLE_ANNOTATION,
+  BPA_STATE_ANNOTATION,
 } from './annotations';
 import { resourceNames } from './naming';
 import type { EnvironmentSpec } from './spec';
@@ -181,6 +183,33 @@ export function environmentEntities(
     ...BPA_RESOURCE_ROLES.map(role => resourceEntity(spec, role, options)),
     ...BPA_COMPONENTS.map(component => componentEntity(spec, component)),
   ];
+}
+
+/**
+ * The entities as the portal registers them: the System also records the
+ * environment's state and its validated request (which holds no secrets),
+ * read back by the teardown and the live status.
+ */
+export function registeredEnvironmentEntities(
+  spec: EnvironmentSpec,
+  state: string,
+  options: EnvironmentEntityOptions = {},
+): Entity[] {
+  return environmentEntities(spec, options).map(e =>
+    e.kind === 'System'
+      ? {
+          ...e,
+          metadata: {
+            ...e.metadata,
+            annotations: {
+              ...e.metadata.annotations,
+              [BPA_STATE_ANNOTATION]: state,
+              [BPA_REQUEST_ANNOTATION]: JSON.stringify(spec),
+            },
+          },
+        }
+      : e,
+  );
 }
 
 /**

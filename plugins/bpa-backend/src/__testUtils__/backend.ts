@@ -13,10 +13,9 @@ import { Config } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { capturingLogger } from '@internal/backstage-plugin-bpa-node/testUtils';
 import {
-  BPA_REQUEST_ANNOTATION,
-  BPA_STATE_ANNOTATION,
   EnvironmentSpec,
   environmentEntities,
+  registeredEnvironmentEntities,
 } from '@internal/backstage-plugin-bpa-common';
 import { createAwsClientFactory } from '@internal/backstage-plugin-bpa-node';
 import { createBpaPlugin } from '../plugin';
@@ -30,20 +29,10 @@ export function environmentSystem(
   spec: EnvironmentSpec,
   state?: 'planned' | 'applied',
 ): Entity {
-  const system = environmentEntities(spec).find(e => e.kind === 'System')!;
-  return {
-    ...system,
-    metadata: {
-      ...system.metadata,
-      annotations: {
-        ...system.metadata.annotations,
-        ...(state && {
-          [BPA_STATE_ANNOTATION]: state,
-          [BPA_REQUEST_ANNOTATION]: JSON.stringify(spec),
-        }),
-      },
-    },
-  };
+  const entities = state
+    ? registeredEnvironmentEntities(spec, state)
+    : environmentEntities(spec);
+  return entities.find(e => e.kind === 'System')!;
 }
 
 /** A client factory for the simulated AWS of bpa-node's test utilities, with fake keys. */

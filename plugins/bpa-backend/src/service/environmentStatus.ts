@@ -7,6 +7,7 @@ import {
   EnvironmentSpec,
   EnvironmentStatus,
   StatusSection,
+  readRecordedRequest,
   resourceNames,
   supportedVersionsIncluding,
   validateEnvironmentSpec,
@@ -48,25 +49,23 @@ const UNREADABLE_REQUEST = `The System carries no readable ${BPA_REQUEST_ANNOTAT
 const messageOf = (error: unknown) =>
   error instanceof Error ? error.message : String(error);
 
+const RECORDED_REQUEST_PROBLEMS = {
+  missing: 'the annotation is missing',
+  'not-json': 'the annotation is not JSON',
+  'not-an-object': 'the annotation is not a JSON object',
+};
+
 /** The environment's request as the apply recorded it on the System, or why it cannot be used. */
 function recordedSpec(
-  annotation: string | undefined,
+  annotations: Record<string, string>,
 ): { spec: EnvironmentSpec } | { problem: string } {
-  if (annotation === undefined) return { problem: 'the annotation is missing' };
-  let request: unknown;
-  try {
-    request = JSON.parse(annotation);
-  } catch {
-    return { problem: 'the annotation is not JSON' };
+  const recorded = readRecordedRequest(annotations);
+  if ('problem' in recorded) {
+    return { problem: RECORDED_REQUEST_PROBLEMS[recorded.problem] };
   }
-  if (!request || typeof request !== 'object' || Array.isArray(request)) {
-    return { problem: 'the annotation is not a JSON object' };
-  }
-  const result = validateEnvironmentSpec(request, {
+  const result = validateEnvironmentSpec(recorded.request, {
     // The versions it was created with may since have left the offered lists.
-    supportedVersions: supportedVersionsIncluding(
-      request as Record<string, unknown>,
-    ),
+    supportedVersions: supportedVersionsIncluding(recorded.request),
   });
   return result.success
     ? { spec: result.spec }
@@ -194,7 +193,7 @@ export function createEnvironmentStatusService(
       // Nothing has been created before the apply: there is nothing to look at.
       if (answer.state !== 'applied') return answer;
 
-      const recorded = recordedSpec(annotations[BPA_REQUEST_ANNOTATION]);
+      const recorded = recordedSpec(annotations);
       if ('problem' in recorded) {
         logger.warn(
           `Live status of BPA environment ${environment}: ${BPA_REQUEST_ANNOTATION} cannot be used: ${recorded.problem}`,

@@ -5,6 +5,7 @@ import {
   BPA_REQUEST_ANNOTATION,
   BPA_STATE_ANNOTATION,
   SupportedVersions,
+  readRecordedRequest,
 } from '@internal/backstage-plugin-bpa-common';
 import { parseSpecForTeardown } from './atlasCommon';
 import { examples } from './describeEnvironment.examples';
@@ -76,27 +77,18 @@ export function createDescribeEnvironmentAction(
           `${ref} is a ${entity.kind}; pick the environment's System`,
         );
       }
-      const recorded = entity.metadata.annotations?.[BPA_REQUEST_ANNOTATION];
-      if (!recorded) {
+      const recorded = readRecordedRequest(entity.metadata.annotations);
+      if ('problem' in recorded) {
         throw new InputError(
-          `${ref} has no ${BPA_REQUEST_ANNOTATION} annotation: the portal did not register this environment's request (bpa:catalog:register records it), so it cannot tear it down`,
-        );
-      }
-      let request: unknown;
-      try {
-        request = JSON.parse(recorded);
-      } catch {
-        throw new InputError(
-          `The ${BPA_REQUEST_ANNOTATION} annotation of ${ref} is not JSON`,
-        );
-      }
-      if (!request || typeof request !== 'object' || Array.isArray(request)) {
-        throw new InputError(
-          `The ${BPA_REQUEST_ANNOTATION} annotation of ${ref} holds no request`,
+          {
+            missing: `${ref} has no ${BPA_REQUEST_ANNOTATION} annotation: the portal did not register this environment's request (bpa:catalog:register records it), so it cannot tear it down`,
+            'not-json': `The ${BPA_REQUEST_ANNOTATION} annotation of ${ref} is not JSON`,
+            'not-an-object': `The ${BPA_REQUEST_ANNOTATION} annotation of ${ref} holds no request`,
+          }[recorded.problem],
         );
       }
       const spec = parseSpecForTeardown(
-        request as Record<string, unknown>,
+        recorded.request,
         options.supportedVersions,
       );
       if (spec.name !== entity.metadata.name) {

@@ -9,19 +9,14 @@ import {
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
-  BPA_REQUEST_ANNOTATION,
   BPA_STATE_ANNOTATION,
-  EnvironmentSpec,
   SupportedVersions,
-  environmentEntities,
+  registeredEnvironmentEntities,
 } from '@internal/backstage-plugin-bpa-common';
 import { stringify } from 'yaml';
 import { examples } from './registerEnvironment.examples';
 import { parseSpecForTeardown } from './atlasCommon';
-import {
-  parseSpecInput,
-  specInput,
-} from './util';
+import { parseSpecInput, specInput } from './util';
 
 export interface RegisterEnvironmentActionOptions {
   /**
@@ -62,33 +57,6 @@ function catalogShows(
       .map(r => r.targetRef),
   );
   return partRefs.every(ref => parts.has(ref));
-}
-
-/**
- * Marks the System with the environment's state and its request (the
- * validated spec, which holds no secrets), so a teardown reads what was
- * asked for; every other entity stays as rendered.
- */
-function withStateAndRequest(
-  entities: Entity[],
-  state: string,
-  spec: EnvironmentSpec,
-): Entity[] {
-  return entities.map(e =>
-    e.kind === 'System'
-      ? {
-          ...e,
-          metadata: {
-            ...e.metadata,
-            annotations: {
-              ...e.metadata.annotations,
-              [BPA_STATE_ANNOTATION]: state,
-              [BPA_REQUEST_ANNOTATION]: JSON.stringify(spec),
-            },
-          },
-        }
-      : e,
-  );
 }
 
 /**
@@ -146,20 +114,18 @@ export function createRegisterEnvironmentAction(
         state === 'removed'
           ? parseSpecForTeardown(ctx.input.spec, options.supportedVersions)
           : parseSpecInput(ctx.input.spec, options.supportedVersions);
-      const entities = withStateAndRequest(
-        environmentEntities(spec),
-        state,
-        spec,
-      );
+      const entities = registeredEnvironmentEntities(spec, state);
       const refs = entities.map(e => stringifyEntityRef(e));
       const systemRef = refs[entities.findIndex(e => e.kind === 'System')];
       const target = path.join(options.entitiesDirectory, `${spec.name}.yaml`);
       ctx.output('entityRef', systemRef);
       ctx.output('entityRefs', refs);
 
-      const partRefs = entities
-        .filter(e => e.kind !== 'System' && e.spec?.system === spec.name)
-        .map(e => stringifyEntityRef(e));
+      const partRefs = refs.filter(
+        (_, i) =>
+          entities[i].kind !== 'System' &&
+          entities[i].spec?.system === spec.name,
+      );
       /** Waits until the catalog shows the change; a slow catalog is a warning, not a failure. */
       const waitForCatalog = async () => {
         const catalog = options.catalog;
