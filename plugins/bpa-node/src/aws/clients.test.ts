@@ -1,4 +1,8 @@
-import { AwsCredentialsMissingError, createAwsClientFactory } from './clients';
+import {
+  AwsClients,
+  AwsCredentialsMissingError,
+  createAwsClientFactory,
+} from './clients';
 
 const credentialsManager = {
   getCredentialProvider: async () => ({
@@ -10,6 +14,15 @@ const credentialsManager = {
   }),
 };
 
+/** Every SDK client the factory makes. */
+const everyClient = (clients: AwsClients) => [
+  clients.cloudFormation,
+  clients.sts,
+  clients.iam,
+  clients.eks,
+  clients.autoScaling,
+];
+
 describe('createAwsClientFactory', () => {
   it("builds every client for the environment's region, retrying throttled calls adaptively", async () => {
     const clients = await createAwsClientFactory({
@@ -19,16 +32,12 @@ describe('createAwsClientFactory', () => {
       region: 'eu-west-1',
     });
 
-    for (const client of [
-      clients.cloudFormation,
-      clients.sts,
-      clients.iam,
-      clients.eks,
-      clients.autoScaling,
-    ]) {
+    for (const client of everyClient(clients)) {
       expect(await client.config.region()).toBe('eu-west-1');
       expect(await client.config.maxAttempts()).toBe(8);
-      expect(await client.config.retryStrategy()).toMatchObject({ mode: 'adaptive' });
+      expect(await client.config.retryStrategy()).toMatchObject({
+        mode: 'adaptive',
+      });
     }
   });
 
@@ -38,13 +47,7 @@ describe('createAwsClientFactory', () => {
       endpoint: 'http://127.0.0.1:4566',
     }).forTarget({ accountId: '123456789012', region: 'us-east-1' });
 
-    for (const client of [
-      clients.cloudFormation,
-      clients.sts,
-      clients.iam,
-      clients.eks,
-      clients.autoScaling,
-    ]) {
+    for (const client of everyClient(clients)) {
       const endpoint = await client.config.endpoint!();
       expect(
         `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`,
@@ -75,13 +78,18 @@ describe('createAwsClientFactory', () => {
   });
 
   it('says AWS could not be reached, not that credentials are missing, when the network fails', async () => {
-    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
-      code: 'ECONNREFUSED',
-    });
+    const refused = Object.assign(
+      new Error('connect ECONNREFUSED 127.0.0.1:9'),
+      {
+        code: 'ECONNREFUSED',
+      },
+    );
     const factory = createAwsClientFactory({
       credentialsManager: {
         getCredentialProvider: async () => {
-          throw new Error('Unable to get the caller identity', { cause: refused });
+          throw new Error('Unable to get the caller identity', {
+            cause: refused,
+          });
         },
       },
     });

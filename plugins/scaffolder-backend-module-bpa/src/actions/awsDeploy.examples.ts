@@ -1,6 +1,6 @@
 import { TemplateExample } from '@backstage/plugin-scaffolder-node';
 import yaml from 'yaml';
-import { exampleSpec as spec } from './exampleSpec';
+import { exampleCertificateArn, exampleSpec as spec } from './exampleSpec';
 
 export const examples: TemplateExample[] = [
   {
@@ -29,8 +29,7 @@ export const examples: TemplateExample[] = [
           input: {
             spec,
             stacks: ['cluster', 'data', 'registry', 'edge'],
-            certificateArn:
-              'arn:aws:acm:us-east-1:123456789012:certificate/0b5c1f7e-3c9a-4a11-9d3e-5f0c2a7b8e91',
+            certificateArn: exampleCertificateArn,
             planDirectory: 'bpa-plan',
             wait: false,
           },
@@ -50,8 +49,7 @@ export const examples: TemplateExample[] = [
           input: {
             spec,
             stacks: ['edge'],
-            certificateArn:
-              'arn:aws:acm:us-east-1:123456789012:certificate/0b5c1f7e-3c9a-4a11-9d3e-5f0c2a7b8e91',
+            certificateArn: exampleCertificateArn,
             replaceRolledBackStacks: true,
           },
         },

@@ -1,5 +1,6 @@
 import { TemplateExample } from '@backstage/plugin-scaffolder-node';
 import yaml from 'yaml';
+import { exampleCertificateArn, exampleSpec as spec } from './exampleSpec';
 
 export const examples: TemplateExample[] = [
   {
@@ -12,13 +13,7 @@ export const examples: TemplateExample[] = [
           action: 'bpa:environment:plan',
           name: 'Plan the BPA environment',
           input: {
-            spec: {
-              name: 'bpa-demo',
-              owner: 'group:default/platform-team',
-              aws: { accountId: '123456789012', region: 'us-east-1' },
-              network: { adminCidr: '203.0.113.0/24' },
-              atlas: { projectId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
-            },
+            spec,
           },
         },
       ],
@@ -68,15 +63,8 @@ export const examples: TemplateExample[] = [
           name: 'Validate and plan',
           input: {
             mode: 'apply',
-            certificateArn:
-              'arn:aws:acm:us-east-1:123456789012:certificate/0b5c1f7e-3c9a-4a11-9d3e-5f0c2a7b8e91',
-            spec: {
-              name: 'bpa-demo',
-              owner: 'group:default/platform-team',
-              aws: { accountId: '123456789012', region: 'us-east-1' },
-              network: { adminCidr: '203.0.113.0/24' },
-              atlas: { projectId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
-            },
+            certificateArn: exampleCertificateArn,
+            spec,
           },
         },
       ],
