@@ -13,6 +13,7 @@ import {
   generateSelfSignedCertificate,
 } from '@internal/backstage-plugin-bpa-node';
 import {
+  capturingLogger,
   registerNode,
   startKubeApiServer,
   TestKubeApiServer,
@@ -45,25 +46,11 @@ const MONGODB_SECRET = 'bpa/bpa-demo/mongodb';
 const PRIVATE_CONNECTION_STRING =
   'mongodb+srv://bpa-demo-mongo-pl-0.ab1cd.mongodb.net';
 
-/** A task log that keeps every line, as the scaffolder's would. */
-function recordingLogger(lines: string[]) {
-  const record = (level: string) => (message: string) => {
-    lines.push(`${level} ${message}`);
-  };
-  const logger: any = {
-    info: record('info'),
-    warn: record('warn'),
-    error: record('error'),
-    debug: record('debug'),
-    child: () => logger,
-  };
-  return logger;
-}
-
 describe('bpa:kubernetes:bootstrap, bpa:database:bootstrap and bpa:helm:release against a real kube-apiserver', () => {
   let api: TestKubeApiServer;
   let workspacePath: string;
-  const lines: string[] = [];
+  // The task log, every line with its fields: the secrets scan reads it all.
+  const { logger, lines } = capturingLogger();
   const outputs: Array<[string, unknown]> = [];
   // Secrets Manager as the Atlas steps left it: the MongoDB secret only.
   const aws = fakeAws();
@@ -110,7 +97,7 @@ describe('bpa:kubernetes:bootstrap, bpa:database:bootstrap and bpa:helm:release 
     const ctx = createMockActionContext({
       workspacePath,
       input,
-      logger: recordingLogger(lines),
+      logger,
       ...extra,
     });
     (ctx.output as jest.Mock).mockImplementation(
