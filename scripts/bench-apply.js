@@ -16,7 +16,7 @@ const { REFERENCE_SPEC_INPUT } = require('../plugins/bpa-common/src');
 const { createAwsClientFactory } = require('../plugins/bpa-node/src');
 const {
   simulateAws,
-} = require('../plugins/bpa-node/src/testUtils/simulatedAws');
+} = require('../plugins/bpa-test-utils/src');
 const {
   createPlanEnvironmentAction,
 } = require('../plugins/scaffolder-backend-module-bpa/src/actions/planEnvironment');

@@ -20,7 +20,7 @@ const {
 } = require('../plugins/bpa-common/src');
 const {
   startKubeApiServer,
-} = require('../plugins/bpa-node/src/testUtils/kubeApiServer');
+} = require('../plugins/bpa-test-utils/src');
 
 /** What runs in the lab release: kind, name, component, desired, ready. */
 const WORKLOADS = [

@@ -13,7 +13,7 @@ import {
   VirtualClock,
   simulateAws,
   startKubeApiServer,
-} from '@internal/backstage-plugin-bpa-node/testUtils';
+} from '@internal/backstage-plugin-bpa-test-utils';
 import {
   environmentSystem,
   simulatedAwsClients,

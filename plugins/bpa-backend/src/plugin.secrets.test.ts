@@ -9,7 +9,7 @@ import {
   SimulatedAws,
   VirtualClock,
   simulateAws,
-} from '@internal/backstage-plugin-bpa-node/testUtils';
+} from '@internal/backstage-plugin-bpa-test-utils';
 import { environmentSystem, startStatusBackend } from './__testUtils__/backend';
 
 const spec = parseEnvironmentSpec(REFERENCE_SPEC_INPUT);

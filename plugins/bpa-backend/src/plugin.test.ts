@@ -23,7 +23,7 @@ import {
   recordingLogger,
   simulateAws,
   stackRequests,
-} from '@internal/backstage-plugin-bpa-node/testUtils';
+} from '@internal/backstage-plugin-bpa-test-utils';
 import {
   OUTSIDER,
   environmentSystem,

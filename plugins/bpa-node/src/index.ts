@@ -5,6 +5,9 @@
  */
 export { renderPlan } from './plan/renderPlan';
 export { renderSummary, estimateResourceCount } from './plan/summary';
+export { renderStackTemplates } from './plan/cloudformation';
+export { describeReference } from './plan/incluster';
+export type { Reference } from './plan/incluster';
 export * from './atlas';
 export { environmentsDirectoryFromConfig } from './config/environmentsDirectory';
 export * from './kubernetes';

@@ -11,7 +11,7 @@ import {
 import { Entity } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { capturingLogger } from '@internal/backstage-plugin-bpa-node/testUtils';
+import { capturingLogger } from '@internal/backstage-plugin-bpa-test-utils';
 import {
   EnvironmentSpec,
   environmentEntities,

@@ -14,7 +14,7 @@ import {
   recordingFetch,
   requestViolations,
   startPrism,
-} from '../testUtils/prism';
+} from '@internal/backstage-plugin-bpa-test-utils';
 import { AtlasClient } from './client';
 import { atlasClusterRequest } from './cluster';
 import { atlasDatabaseUserRequest } from './databaseUser';

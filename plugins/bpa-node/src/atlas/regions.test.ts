@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import yaml from 'yaml';
 import { AWS_COMMERCIAL_REGIONS } from '@internal/backstage-plugin-bpa-common';
-import { atlasSpecPath } from '../testUtils/prism';
+import { atlasSpecPath } from '@internal/backstage-plugin-bpa-test-utils';
 import { ATLAS_AWS_REGIONS, atlasRegionName } from './regions';
 
 /** The AWS branch of CloudRegionConfig20240805.regionName in the official spec. */

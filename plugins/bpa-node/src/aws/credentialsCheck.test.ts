@@ -5,7 +5,7 @@ import {
   VirtualClock,
   recordingLogger,
   simulateAws,
-} from '../testUtils/simulatedAws';
+} from '@internal/backstage-plugin-bpa-test-utils';
 import {
   AwsAccessError,
   principalArnOf,

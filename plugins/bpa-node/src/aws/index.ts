@@ -54,7 +54,11 @@ export {
   readsSsmParameters,
   resourceTypes,
 } from './templateBody';
-export type { ParsedTemplate, TemplateParameter } from './templateBody';
+export type {
+  ParsedTemplate,
+  TemplateParameter,
+  TemplateResource,
+} from './templateBody';
 export {
   TEARDOWN_WAVES,
   TeardownRefusedError,

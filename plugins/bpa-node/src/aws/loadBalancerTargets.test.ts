@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
-import { recordingLogger } from '../testUtils/simulatedAws';
+import { recordingLogger } from '@internal/backstage-plugin-bpa-test-utils';
 import {
   attachNodeGroupsToTargetGroups,
   edgeTargetGroupArns,

@@ -7,12 +7,12 @@ import {
   parseEnvironmentSpec,
 } from '@internal/backstage-plugin-bpa-common';
 import { renderStackTemplates } from '../plan/cloudformation';
-import { PolicyDocumentJson } from '../testUtils/iamPolicyEvaluator';
 import {
+  PolicyDocumentJson,
   VirtualClock,
   recordingLogger,
   simulateAws,
-} from '../testUtils/simulatedAws';
+} from '@internal/backstage-plugin-bpa-test-utils';
 import { verifyAwsAccess } from './credentialsCheck';
 import {
   allPortalActions,

@@ -18,7 +18,7 @@ import {
   recordingLogger,
   simulateAws,
   stackRequests,
-} from '../testUtils/simulatedAws';
+} from '@internal/backstage-plugin-bpa-test-utils';
 import {
   StackDeployer,
   StackOperationError,

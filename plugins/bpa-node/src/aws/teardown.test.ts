@@ -16,7 +16,7 @@ import {
   recordingLogger,
   simulateAws,
   stackRequests,
-} from '../testUtils/simulatedAws';
+} from '@internal/backstage-plugin-bpa-test-utils';
 import { StackDeployer } from './stackDeployer';
 import { TeardownOptions, executeTeardown, planTeardown } from './teardown';
 

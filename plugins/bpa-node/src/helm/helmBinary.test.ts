@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { testHelmBinary } from '../testUtils/helmBinary';
+import { testHelmBinary } from '@internal/backstage-plugin-bpa-test-utils';
 import { findHelmBinary } from './helmBinary';
 
 describe('findHelmBinary', () => {

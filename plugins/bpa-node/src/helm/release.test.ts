@@ -11,12 +11,12 @@ import {
   KubernetesConnection,
 } from '../kubernetes/connection';
 import { SecretMasker } from '../kubernetes/progress';
-import { testHelmBinary } from '../testUtils/helmBinary';
-import { writePlan } from '../testUtils/inCluster';
 import {
+  testHelmBinary,
+  writePlan,
   startKubeApiServer,
   TestKubeApiServer,
-} from '../testUtils/kubeApiServer';
+} from '@internal/backstage-plugin-bpa-test-utils';
 import { deployHelmRelease, HelmReleaseOptions } from './release';
 
 jest.setTimeout(180_000);

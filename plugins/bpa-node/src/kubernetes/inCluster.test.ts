@@ -12,14 +12,12 @@ import {
   startFakeKubelet,
   startKubeApiServer,
   TestKubeApiServer,
-} from '../testUtils/kubeApiServer';
-import {
   fakeReferenceValues,
   installEniConfigCrd,
   startFakeDaemonSetController,
   startFakeJobController,
   writePlan,
-} from '../testUtils/inCluster';
+} from '@internal/backstage-plugin-bpa-test-utils';
 import { generateSelfSignedCertificate } from './certificate';
 import { FieldConflictError, KubernetesClient } from './client';
 import { bootstrapCluster, ClusterBootstrapOptions } from './clusterBootstrap';

@@ -3,7 +3,7 @@ import {
   REFERENCE_SPEC_INPUT,
   parseEnvironmentSpec,
 } from '@internal/backstage-plugin-bpa-common';
-import { simulateSecretsManager } from '../testUtils/secretsManager';
+import { simulateSecretsManager } from '@internal/backstage-plugin-bpa-test-utils';
 import { listReferences } from '../plan/incluster';
 import { inClusterSources } from '../plan/incluster/sources';
 import { renderPlan } from '../plan/renderPlan';

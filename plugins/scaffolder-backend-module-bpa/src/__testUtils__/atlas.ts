@@ -20,7 +20,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { JsonObject } from '@backstage/types';
-import { capturingLogger } from '@internal/backstage-plugin-bpa-node/testUtils';
+import { capturingLogger } from '@internal/backstage-plugin-bpa-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import {
   AWSInterfaceEndpoint,

@@ -11,7 +11,7 @@ import {
   VirtualClock,
   capturingLogger,
   simulateAws,
-} from '@internal/backstage-plugin-bpa-node/testUtils';
+} from '@internal/backstage-plugin-bpa-test-utils';
 import { createPlanEnvironmentAction } from '../actions/planEnvironment';
 import { AwsActionOptions } from '../actions/awsCommon';
 

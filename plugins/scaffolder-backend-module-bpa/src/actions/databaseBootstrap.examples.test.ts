@@ -4,7 +4,7 @@ import path from 'node:path';
 import yaml from 'yaml';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { parseEnvironmentSpec } from '@internal/backstage-plugin-bpa-common';
-import { writePlan } from '@internal/backstage-plugin-bpa-node/testUtils';
+import { writePlan } from '@internal/backstage-plugin-bpa-test-utils';
 import { createDatabaseBootstrapAction } from './databaseBootstrap';
 import { examples } from './databaseBootstrap.examples';
 

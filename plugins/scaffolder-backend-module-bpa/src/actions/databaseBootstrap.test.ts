@@ -12,7 +12,7 @@ import {
   startKubeApiServer,
   TestKubeApiServer,
   writePlan,
-} from '@internal/backstage-plugin-bpa-node/testUtils';
+} from '@internal/backstage-plugin-bpa-test-utils';
 import { createDatabaseBootstrapAction } from './databaseBootstrap';
 
 jest.setTimeout(120_000);

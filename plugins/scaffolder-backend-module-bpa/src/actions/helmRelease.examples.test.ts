@@ -7,7 +7,7 @@ import { parseEnvironmentSpec } from '@internal/backstage-plugin-bpa-common';
 import {
   writePlan,
   testHelmBinary,
-} from '@internal/backstage-plugin-bpa-node/testUtils';
+} from '@internal/backstage-plugin-bpa-test-utils';
 import { createHelmReleaseAction } from './helmRelease';
 import { examples } from './helmRelease.examples';
 

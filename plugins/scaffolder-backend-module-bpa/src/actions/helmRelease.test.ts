@@ -10,7 +10,7 @@ import {
 import {
   writePlan,
   testHelmBinary,
-} from '@internal/backstage-plugin-bpa-node/testUtils';
+} from '@internal/backstage-plugin-bpa-test-utils';
 import { createHelmReleaseAction } from './helmRelease';
 
 const spec = REFERENCE_SPEC_INPUT as unknown as JsonObject;

@@ -5,7 +5,7 @@ import yaml from 'yaml';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { parseEnvironmentSpec } from '@internal/backstage-plugin-bpa-common';
 import { generateSelfSignedCertificate } from '@internal/backstage-plugin-bpa-node';
-import { writePlan } from '@internal/backstage-plugin-bpa-node/testUtils';
+import { writePlan } from '@internal/backstage-plugin-bpa-test-utils';
 import { createKubernetesBootstrapAction } from './kubernetesBootstrap';
 import { examples } from './kubernetesBootstrap.examples';
 

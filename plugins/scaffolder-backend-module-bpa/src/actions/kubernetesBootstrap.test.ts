@@ -23,7 +23,7 @@ import {
   startFakeDaemonSetController,
   startFakeJobController,
   testHelmBinary,
-} from '@internal/backstage-plugin-bpa-node/testUtils';
+} from '@internal/backstage-plugin-bpa-test-utils';
 import { fakeAws } from '../__testUtils__/atlas';
 import { createPlanEnvironmentAction } from './planEnvironment';
 import { createKubernetesBootstrapAction } from './kubernetesBootstrap';

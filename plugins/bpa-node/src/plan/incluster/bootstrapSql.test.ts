@@ -7,7 +7,7 @@ import {
   parseEnvironmentSpec,
   REFERENCE_SPEC_INPUT,
 } from '@internal/backstage-plugin-bpa-common';
-import { startPostgres, TestPostgres } from '../../testUtils/postgres';
+import { startPostgres, TestPostgres } from '@internal/backstage-plugin-bpa-test-utils';
 import { renderDatabaseBootstrapSql } from './bootstrapSql';
 
 jest.setTimeout(60_000);

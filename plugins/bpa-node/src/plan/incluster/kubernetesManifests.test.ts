@@ -5,7 +5,7 @@ import {
   parseEnvironmentSpec,
   REFERENCE_SPEC_INPUT,
 } from '@internal/backstage-plugin-bpa-common';
-import { fakeNode } from '../../testUtils/prepareScript';
+import { fakeNode } from '@internal/backstage-plugin-bpa-test-utils';
 import { renderDatabaseBootstrapSql } from './bootstrapSql';
 import { renderKubernetesManifests } from './kubernetesManifests';
 import { renderNodePreparationScript } from './nodePreparation';

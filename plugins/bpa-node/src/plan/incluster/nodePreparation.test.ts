@@ -3,7 +3,7 @@ import {
   parseEnvironmentSpec,
   REFERENCE_SPEC_INPUT,
 } from '@internal/backstage-plugin-bpa-common';
-import { fakeNode } from '../../testUtils/prepareScript';
+import { fakeNode } from '@internal/backstage-plugin-bpa-test-utils';
 import { renderNodePreparationScript } from './nodePreparation';
 
 /** The reference deployment's directories (DESIGN.md), with the parents they need. */

@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { EnvironmentSpec } from '@internal/backstage-plugin-bpa-common';
-import { describeReference, Reference } from '../plan/incluster';
-import { renderPlan } from '../plan/renderPlan';
-import { ReferenceValues } from '../kubernetes/referenceValues';
+import {
+  describeReference,
+  Reference,
+  ReferenceValues,
+  renderPlan,
+} from '@internal/backstage-plugin-bpa-node';
 import { TestKubeApiServer } from './kubeApiServer';
 
 /** Writes the environment's plan as `bpa:environment:plan` does. */

@@ -1,112 +1,26 @@
-import { mockClient } from 'aws-sdk-client-mock';
 import {
   AlreadyExistsException,
   Change,
   ChangeSetNotFoundException,
-  CloudFormationClient,
   CloudFormationServiceException,
-  CreateChangeSetCommand,
   CreateChangeSetCommandInput,
-  DeleteChangeSetCommand,
   DeleteChangeSetCommandInput,
-  DeleteStackCommand,
   DeleteStackCommandInput,
-  DescribeChangeSetCommand,
   DescribeChangeSetCommandInput,
-  DescribeStackEventsCommand,
   DescribeStackEventsCommandInput,
-  DescribeStacksCommand,
   DescribeStacksCommandInput,
-  ExecuteChangeSetCommand,
   ExecuteChangeSetCommandInput,
-  GetTemplateCommand,
   GetTemplateCommandInput,
   InvalidChangeSetStatusException,
   Stack,
   StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import {
-  AttachLoadBalancerTargetGroupsCommand,
-  AttachLoadBalancerTargetGroupsCommandInput,
-  DetachLoadBalancerTargetGroupsCommand,
-  DetachLoadBalancerTargetGroupsCommandInput,
-  AutoScalingClient,
-  AutoScalingServiceException,
-  DescribeAutoScalingGroupsCommand,
-  DescribeAutoScalingGroupsCommandInput,
-} from '@aws-sdk/client-auto-scaling';
-import {
-  DescribeNodegroupCommand,
-  DescribeNodegroupCommandInput,
-  EKSClient,
-  ResourceNotFoundException as EksResourceNotFoundException,
-} from '@aws-sdk/client-eks';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import {
-  IAMClient,
-  IAMServiceException,
-  SimulatePrincipalPolicyCommand,
-  SimulatePrincipalPolicyCommandInput,
-} from '@aws-sdk/client-iam';
-import {
-  EnvironmentSpec,
-  STACK_KINDS,
-  StackKind,
-  resourceNames,
-} from '@internal/backstage-plugin-bpa-common';
-import {
-  environmentTags,
-  renderStackTemplates,
-} from '../plan/cloudformation';
-import { Clock } from '../aws/clock';
-import { PolicyDocumentJson, policyAllows } from './iamPolicyEvaluator';
-import type { StackRequest } from '../aws/stackDeployer';
-import {
   ParsedTemplate,
   TemplateResource,
   parseTemplateBody,
-} from '../aws/templateBody';
-
-/**
- * A CloudFormation (and STS, IAM) that behaves like the real one closely
- * enough for the deployer: change sets that find changes or none, stacks
- * whose status and events move with the clock, rollbacks, exports other
- * stacks import, deletion policies, deletion protection, repositories that
- * refuse to go while they hold images. EKS and Auto Scaling know the node
- * groups the deployed stacks hold, each with the Auto Scaling group EKS
- * would have made for it. Installed with aws-sdk-client-mock, so every SDK
- * client the code under test builds talks to it.
- */
-
-/** How long operations take on one stack, in clock milliseconds. */
-export interface SimulatedTimings {
-  create: number;
-  update: number;
-  delete: number;
-}
-
-export interface SimulatedAwsOptions {
-  clock: Clock;
-  accountId: string;
-  region: string;
-  /** What STS GetCallerIdentity says; an assumed-role session by default. */
-  callerArn?: string;
-  /** The account the credentials belong to, when it should differ from accountId. */
-  callerAccountId?: string;
-  /** STS fails as it does without any credentials. */
-  noCredentials?: boolean;
-  /** Actions the principal's policies do not allow. */
-  deniedActions?: string[];
-  /** The principal's policy: the simulation evaluates it (else everything but deniedActions is allowed). */
-  policy?: PolicyDocumentJson;
-  /** The principal may not call iam:SimulatePrincipalPolicy. */
-  simulationDenied?: boolean;
-  /** Per stack name; stacks not listed take `defaultTimings`. */
-  timings?: Record<string, Partial<SimulatedTimings>>;
-  defaultTimings?: SimulatedTimings;
-  /** How long CloudFormation takes to compute a change set. */
-  changeSetMs?: number;
-}
+} from '@internal/backstage-plugin-bpa-node';
+import { SimulatedAwsOptions, SimulatedTimings } from './options';
 
 interface Deployed {
   body: string;
@@ -193,6 +107,13 @@ function exportsOf(template: ParsedTemplate): { key: string; name: string }[] {
     .map(([key, o]) => ({ key, name: o.Export!.Name as string }));
 }
 
+/**
+ * A CloudFormation that behaves like the real one closely enough for the
+ * deployer: change sets that find changes or none, stacks whose status and
+ * events move with the clock, rollbacks, exports other stacks import,
+ * deletion policies, deletion protection, repositories that refuse to go
+ * while they hold images.
+ */
 export class SimulatedCloudFormation {
   private readonly stacks: SimStack[] = [];
   private readonly failures = new Map<
@@ -1022,112 +943,6 @@ export class SimulatedCloudFormation {
   }
 }
 
-/**
- * EKS's node groups and Auto Scaling's groups for the node groups the
- * simulated stacks hold: one Auto Scaling group each, named as EKS names
- * them, and the target groups attached to it.
- */
-export class SimulatedNodeGroups {
-  private readonly attached = new Map<string, string[]>();
-
-  constructor(private readonly cloudFormation: SimulatedCloudFormation) {}
-
-  private groups() {
-    return this.cloudFormation.nodegroups().map(ng => ({
-      ...ng,
-      autoScalingGroup: `eks-${ng.name}-${ng.stackId.split('/').pop()}`,
-    }));
-  }
-
-  /** The target groups attached to an Auto Scaling group. */
-  targetGroupsOf(autoScalingGroup: string): string[] {
-    return this.attached.get(autoScalingGroup) ?? [];
-  }
-
-  /** Every node group's Auto Scaling group. */
-  autoScalingGroups(): Record<string, string> {
-    return Object.fromEntries(
-      this.groups().map(g => [g.name, g.autoScalingGroup]),
-    );
-  }
-
-  describeNodegroup(input: DescribeNodegroupCommandInput) {
-    const found = this.groups().find(
-      g => g.cluster === input.clusterName && g.name === input.nodegroupName,
-    );
-    if (!found) {
-      throw new EksResourceNotFoundException({
-        $metadata: { httpStatusCode: 404 },
-        message: `No node group found for name: ${input.nodegroupName}.`,
-      });
-    }
-    return {
-      nodegroup: {
-        nodegroupName: found.name,
-        clusterName: found.cluster,
-        status: 'ACTIVE' as const,
-        resources: { autoScalingGroups: [{ name: found.autoScalingGroup }] },
-      },
-    };
-  }
-
-  describeAutoScalingGroups(input: DescribeAutoScalingGroupsCommandInput) {
-    const names = new Set(input.AutoScalingGroupNames ?? []);
-    return {
-      AutoScalingGroups: this.groups()
-        .filter(g => names.has(g.autoScalingGroup))
-        .map(g => ({
-          AutoScalingGroupName: g.autoScalingGroup,
-          TargetGroupARNs: [...this.targetGroupsOf(g.autoScalingGroup)],
-          MinSize: 1,
-          MaxSize: 1,
-          DesiredCapacity: 1,
-          DefaultCooldown: 300,
-          AvailabilityZones: [],
-          HealthCheckType: 'EC2',
-          CreatedTime: new Date(0),
-        })),
-    };
-  }
-
-  private requireGroup(group: string) {
-    if (!this.groups().some(g => g.autoScalingGroup === group)) {
-      throw new AutoScalingServiceException({
-        name: 'ValidationError',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-        message: `AutoScalingGroup name not found - AutoScalingGroup ${group} not found`,
-      });
-    }
-  }
-
-  attachLoadBalancerTargetGroups(
-    input: AttachLoadBalancerTargetGroupsCommandInput,
-  ) {
-    const group = input.AutoScalingGroupName!;
-    this.requireGroup(group);
-    const current = this.targetGroupsOf(group);
-    this.attached.set(group, [
-      ...current,
-      ...(input.TargetGroupARNs ?? []).filter(arn => !current.includes(arn)),
-    ]);
-    return {};
-  }
-
-  detachLoadBalancerTargetGroups(
-    input: DetachLoadBalancerTargetGroupsCommandInput,
-  ) {
-    const group = input.AutoScalingGroupName!;
-    this.requireGroup(group);
-    const detach = input.TargetGroupARNs ?? [];
-    this.attached.set(
-      group,
-      this.targetGroupsOf(group).filter(arn => !detach.includes(arn)),
-    );
-    return {};
-  }
-}
-
 function resourceChange(
   action: 'Add' | 'Modify' | 'Remove',
   id: string,
@@ -1142,244 +957,4 @@ function resourceChange(
       Replacement: action === 'Modify' ? 'False' : undefined,
     },
   };
-}
-
-/** The simulated AWS, wired into every CloudFormation, STS, IAM, EKS and Auto Scaling client. */
-export function simulateAws(options: SimulatedAwsOptions) {
-  const cloudFormation = new SimulatedCloudFormation(options);
-  const nodeGroups = new SimulatedNodeGroups(cloudFormation);
-  const cfn = mockClient(CloudFormationClient);
-  const sts = mockClient(STSClient);
-  const iam = mockClient(IAMClient);
-  const eks = mockClient(EKSClient);
-  const autoScaling = mockClient(AutoScalingClient);
-  const callerArn =
-    options.callerArn ??
-    `arn:aws:sts::${
-      options.callerAccountId ?? options.accountId
-    }:assumed-role/bpa-portal/backstage-session`;
-  // callsFake handlers run synchronously; a rejected promise is how the SDK reports errors.
-  const handle =
-    <I, O>(fn: (input: I) => O) =>
-    async (input: I) =>
-      fn(input);
-
-  cfn
-    .on(DescribeStacksCommand)
-    .callsFake(handle(i => cloudFormation.describeStacks(i)));
-  cfn
-    .on(DescribeStackEventsCommand)
-    .callsFake(handle(i => cloudFormation.describeStackEvents(i)));
-  cfn
-    .on(GetTemplateCommand)
-    .callsFake(handle(i => cloudFormation.getTemplate(i)));
-  cfn
-    .on(CreateChangeSetCommand)
-    .callsFake(handle(i => cloudFormation.createChangeSet(i)));
-  cfn
-    .on(DescribeChangeSetCommand)
-    .callsFake(handle(i => cloudFormation.describeChangeSet(i)));
-  cfn
-    .on(DeleteChangeSetCommand)
-    .callsFake(handle(i => cloudFormation.deleteChangeSet(i)));
-  cfn
-    .on(ExecuteChangeSetCommand)
-    .callsFake(handle(i => cloudFormation.executeChangeSet(i)));
-  cfn
-    .on(DeleteStackCommand)
-    .callsFake(handle(i => cloudFormation.deleteStack(i)));
-
-  eks
-    .on(DescribeNodegroupCommand)
-    .callsFake(handle(i => nodeGroups.describeNodegroup(i)));
-  autoScaling
-    .on(DescribeAutoScalingGroupsCommand)
-    .callsFake(handle(i => nodeGroups.describeAutoScalingGroups(i)));
-  autoScaling
-    .on(AttachLoadBalancerTargetGroupsCommand)
-    .callsFake(handle(i => nodeGroups.attachLoadBalancerTargetGroups(i)));
-  autoScaling
-    .on(DetachLoadBalancerTargetGroupsCommand)
-    .callsFake(handle(i => nodeGroups.detachLoadBalancerTargetGroups(i)));
-
-  sts.on(GetCallerIdentityCommand).callsFake(async () => {
-    if (options.noCredentials) {
-      const error = new Error('Could not load credentials from any providers');
-      error.name = 'CredentialsProviderError';
-      throw error;
-    }
-    return {
-      Account: options.callerAccountId ?? options.accountId,
-      Arn: callerArn,
-      UserId: 'AROAEXAMPLEID:backstage-session',
-    };
-  });
-  iam
-    .on(SimulatePrincipalPolicyCommand)
-    .callsFake(async (input: SimulatePrincipalPolicyCommandInput) => {
-      if (options.simulationDenied) {
-        throw new IAMServiceException({
-          name: 'AccessDenied',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 403 },
-          message: `User: ${callerArn} is not authorized to perform: iam:SimulatePrincipalPolicy`,
-        });
-      }
-      const denied = new Set(options.deniedActions ?? []);
-      const resource = input.ResourceArns?.[0] ?? '*';
-      const context = Object.fromEntries(
-        (input.ContextEntries ?? []).map(e => [
-          e.ContextKeyName!,
-          e.ContextKeyValues ?? [],
-        ]),
-      );
-      const allowed = (action: string) =>
-        !denied.has(action) &&
-        (!options.policy ||
-          policyAllows(options.policy, action, resource, context));
-      return {
-        IsTruncated: false,
-        EvaluationResults: (input.ActionNames ?? []).map(action => ({
-          EvalActionName: action,
-          EvalResourceName: resource,
-          EvalDecision: allowed(action) ? 'allowed' : 'implicitDeny',
-        })),
-      };
-    });
-
-  const all: Array<{
-    calls(): unknown[];
-    resetHistory(): unknown;
-    restore(): unknown;
-  }> = [cfn, sts, iam, eks, autoScaling];
-  return {
-    cloudFormation,
-    nodeGroups,
-    mocks: { cfn, sts, iam, eks, autoScaling },
-    /** AWS API calls made so far, every service. */
-    callCount: () => all.reduce((n, m) => n + m.calls().length, 0),
-    /** CloudFormation calls so far, in order, by command name (`CreateChangeSet`). */
-    cloudFormationCalls: () =>
-      cfn.calls().map(c => {
-        const command = c.args[0] as {
-          constructor: { name: string };
-          input: Record<string, any>;
-        };
-        return {
-          command: command.constructor.name.replace(/Command$/, ''),
-          input: command.input,
-        };
-      }),
-    /** The inputs of every call of one command so far (`CreateChangeSet`, `DescribeNodegroup`), any service. */
-    inputsOf: (command: string): Record<string, any>[] =>
-      all
-        .flatMap(m => m.calls() as Array<{ args: unknown[] }>)
-        .map(
-          c =>
-            c.args[0] as {
-              constructor: { name: string };
-              input: Record<string, any>;
-            },
-        )
-        .filter(c => c.constructor.name === `${command}Command`)
-        .map(c => c.input),
-    /** Forgets the calls made so far (the simulated account keeps its state). */
-    resetHistory() {
-      all.forEach(m => m.resetHistory());
-    },
-    restore() {
-      all.forEach(m => m.restore());
-    },
-  };
-}
-
-export type SimulatedAws = ReturnType<typeof simulateAws>;
-
-/**
- * Time that passes only when someone sleeps: a sleeper wakes once every
- * other piece of work is itself asleep, at the earliest wake-up time. Hours
- * of stack operations take milliseconds, in a deterministic order.
- */
-export class VirtualClock implements Clock {
-  private t: number;
-  private readonly sleepers: { at: number; seq: number; wake: () => void }[] =
-    [];
-  private seq = 0;
-  private scheduled = false;
-
-  constructor(start = Date.UTC(2025, 0, 1)) {
-    this.t = start;
-  }
-
-  now() {
-    return this.t;
-  }
-
-  sleep(ms: number): Promise<void> {
-    return new Promise(resolve => {
-      this.sleepers.push({ at: this.t + ms, seq: this.seq++, wake: resolve });
-      this.schedule();
-    });
-  }
-
-  private schedule() {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    // Two turns of the event loop: every promise chain that can run has run.
-    setImmediate(() =>
-      setImmediate(() => {
-        this.scheduled = false;
-        if (!this.sleepers.length) return;
-        this.sleepers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-        const next = this.sleepers.shift()!;
-        this.t = Math.max(this.t, next.at);
-        next.wake();
-        if (this.sleepers.length) this.schedule();
-      }),
-    );
-  }
-}
-
-/** The reference values of the parameters the stacks take: what the deploy action fills in. */
-export const TEST_PARAMETERS: Record<string, string> = {
-  PortalPrincipalArn: 'arn:aws:iam::123456789012:role/bpa-portal',
-  CertificateArn:
-    'arn:aws:acm:us-east-1:123456789012:certificate/0b5c1f7e-3c9a-4a11-9d3e-5f0c2a7b8e91',
-};
-
-/** A log that keeps its lines, for assertions. */
-export function recordingLogger() {
-  const lines: { level: 'info' | 'warn'; message: string }[] = [];
-  return {
-    lines,
-    messages: () => lines.map(l => l.message),
-    info: (message: string) => lines.push({ level: 'info', message }),
-    warn: (message: string) => lines.push({ level: 'warn', message }),
-  };
-}
-
-/** What the deploy action asks of the deployer for each stack of an environment, with the test parameters. */
-export function stackRequests(
-  spec: EnvironmentSpec,
-): Record<StackKind, StackRequest> {
-  const bodies = new Map(
-    renderStackTemplates(spec).map(a => [a.path, a.content]),
-  );
-  const parameters: Partial<Record<StackKind, Record<string, string>>> = {
-    cluster: { PortalPrincipalArn: TEST_PARAMETERS.PortalPrincipalArn },
-    edge: { CertificateArn: TEST_PARAMETERS.CertificateArn },
-  };
-  return Object.fromEntries(
-    STACK_KINDS.map(kind => [
-      kind,
-      {
-        environment: spec.name,
-        kind,
-        stackName: resourceNames(spec).stack(kind),
-        templateBody: bodies.get(`cloudformation/${kind}.yaml`)!,
-        parameters: parameters[kind] ?? {},
-        tags: environmentTags(spec),
-      },
-    ]),
-  ) as Record<StackKind, StackRequest>;
 }

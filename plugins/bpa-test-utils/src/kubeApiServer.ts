@@ -8,7 +8,7 @@ import path from 'node:path';
 import {
   generateSelfSignedCertificate,
   TlsCertificate,
-} from '../kubernetes/certificate';
+} from '@internal/backstage-plugin-bpa-node';
 
 /**
  * A real Kubernetes API server for tests: etcd and kube-apiserver on free

@@ -1,0 +1,139 @@
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  CloudFormationClient,
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DeleteStackCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  GetTemplateCommand,
+} from '@aws-sdk/client-cloudformation';
+import {
+  AttachLoadBalancerTargetGroupsCommand,
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DetachLoadBalancerTargetGroupsCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
+import { STSClient } from '@aws-sdk/client-sts';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SimulatedCloudFormation } from './cloudFormation';
+import { simulateIdentity } from './identity';
+import { SimulatedNodeGroups } from './nodeGroups';
+import { SimulatedAwsOptions } from './options';
+
+/**
+ * A simulated AWS account, installed with aws-sdk-client-mock so that every
+ * SDK client the code under test builds talks to it: CloudFormation
+ * (./cloudFormation), EKS node groups and Auto Scaling (./nodeGroups), STS
+ * and IAM (./identity), on the clock of the options (./clock).
+ */
+/** The simulated AWS, wired into every CloudFormation, STS, IAM, EKS and Auto Scaling client. */
+export function simulateAws(options: SimulatedAwsOptions) {
+  const cloudFormation = new SimulatedCloudFormation(options);
+  const nodeGroups = new SimulatedNodeGroups(cloudFormation);
+  const cfn = mockClient(CloudFormationClient);
+  const sts = mockClient(STSClient);
+  const iam = mockClient(IAMClient);
+  const eks = mockClient(EKSClient);
+  const autoScaling = mockClient(AutoScalingClient);
+  const callerArn =
+    options.callerArn ??
+    `arn:aws:sts::${
+      options.callerAccountId ?? options.accountId
+    }:assumed-role/bpa-portal/backstage-session`;
+  // callsFake handlers run synchronously; a rejected promise is how the SDK reports errors.
+  const handle =
+    <I, O>(fn: (input: I) => O) =>
+    async (input: I) =>
+      fn(input);
+
+  cfn
+    .on(DescribeStacksCommand)
+    .callsFake(handle(i => cloudFormation.describeStacks(i)));
+  cfn
+    .on(DescribeStackEventsCommand)
+    .callsFake(handle(i => cloudFormation.describeStackEvents(i)));
+  cfn
+    .on(GetTemplateCommand)
+    .callsFake(handle(i => cloudFormation.getTemplate(i)));
+  cfn
+    .on(CreateChangeSetCommand)
+    .callsFake(handle(i => cloudFormation.createChangeSet(i)));
+  cfn
+    .on(DescribeChangeSetCommand)
+    .callsFake(handle(i => cloudFormation.describeChangeSet(i)));
+  cfn
+    .on(DeleteChangeSetCommand)
+    .callsFake(handle(i => cloudFormation.deleteChangeSet(i)));
+  cfn
+    .on(ExecuteChangeSetCommand)
+    .callsFake(handle(i => cloudFormation.executeChangeSet(i)));
+  cfn
+    .on(DeleteStackCommand)
+    .callsFake(handle(i => cloudFormation.deleteStack(i)));
+
+  eks
+    .on(DescribeNodegroupCommand)
+    .callsFake(handle(i => nodeGroups.describeNodegroup(i)));
+  autoScaling
+    .on(DescribeAutoScalingGroupsCommand)
+    .callsFake(handle(i => nodeGroups.describeAutoScalingGroups(i)));
+  autoScaling
+    .on(AttachLoadBalancerTargetGroupsCommand)
+    .callsFake(handle(i => nodeGroups.attachLoadBalancerTargetGroups(i)));
+  autoScaling
+    .on(DetachLoadBalancerTargetGroupsCommand)
+    .callsFake(handle(i => nodeGroups.detachLoadBalancerTargetGroups(i)));
+
+  simulateIdentity(options, sts, iam, callerArn);
+
+  const all: Array<{
+    calls(): unknown[];
+    resetHistory(): unknown;
+    restore(): unknown;
+  }> = [cfn, sts, iam, eks, autoScaling];
+  return {
+    cloudFormation,
+    nodeGroups,
+    mocks: { cfn, sts, iam, eks, autoScaling },
+    /** AWS API calls made so far, every service. */
+    callCount: () => all.reduce((n, m) => n + m.calls().length, 0),
+    /** CloudFormation calls so far, in order, by command name (`CreateChangeSet`). */
+    cloudFormationCalls: () =>
+      cfn.calls().map(c => {
+        const command = c.args[0] as {
+          constructor: { name: string };
+          input: Record<string, any>;
+        };
+        return {
+          command: command.constructor.name.replace(/Command$/, ''),
+          input: command.input,
+        };
+      }),
+    /** The inputs of every call of one command so far (`CreateChangeSet`, `DescribeNodegroup`), any service. */
+    inputsOf: (command: string): Record<string, any>[] =>
+      all
+        .flatMap(m => m.calls() as Array<{ args: unknown[] }>)
+        .map(
+          c =>
+            c.args[0] as {
+              constructor: { name: string };
+              input: Record<string, any>;
+            },
+        )
+        .filter(c => c.constructor.name === `${command}Command`)
+        .map(c => c.input),
+    /** Forgets the calls made so far (the simulated account keeps its state). */
+    resetHistory() {
+      all.forEach(m => m.resetHistory());
+    },
+    restore() {
+      all.forEach(m => m.restore());
+    },
+  };
+}
+
+export type SimulatedAws = ReturnType<typeof simulateAws>;

@@ -1,0 +1,23 @@
+/**
+ * Test harnesses shared by the BPA packages' tests, benchmarks and lab
+ * scripts: a real kube-apiserver + etcd, PostgreSQL, Prism serving the Atlas
+ * spec, the helm binary, and a simulated AWS account. Never imported by
+ * runtime code.
+ *
+ * @packageDocumentation
+ */
+export * from './capturingLogger';
+export * from './helmBinary';
+export * from './inCluster';
+export * from './kubeApiServer';
+export * from './postgres';
+export * from './prepareScript';
+export * from './prism';
+export * from './secretsManager';
+export * from './aws/clock';
+export * from './aws/cloudFormation';
+export * from './aws/fixtures';
+export * from './aws/iamPolicyEvaluator';
+export * from './aws/nodeGroups';
+export * from './aws/options';
+export * from './aws/simulateAws';
