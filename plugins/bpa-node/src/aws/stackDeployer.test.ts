@@ -20,6 +20,8 @@ import {
   stackRequests,
 } from '@internal/backstage-plugin-bpa-test-utils';
 import {
+  Checkpoint,
+  CheckpointValue,
   StackDeployer,
   StackOperationError,
   StackWaitTimeoutError,
@@ -223,6 +225,9 @@ describe('StackDeployer', () => {
     const again = await deployer.start(requests.network);
 
     expect(checkpointKeys).toEqual([
+      expect.stringMatching(
+        /^bpa:bpa-demo:network:[0-9a-f]{16}:change-set:new$/,
+      ),
       expect.stringMatching(/^bpa:bpa-demo:network:[0-9a-f]{16}:deploy:new$/),
     ]);
     expect(again).toMatchObject({ stackId: first.stackId, change: 'create' });
@@ -234,6 +239,124 @@ describe('StackDeployer', () => {
       ),
     );
     expect((await deployer.wait(again)).status).toBe('CREATE_COMPLETE');
+  });
+
+  describe('change sets and execute tokens', () => {
+    /** The checkpoints of one task: each key runs once, and a retry of the task gets the stored value. */
+    const taskCheckpoints = (): Checkpoint => {
+      const stored = new Map<string, CheckpointValue>();
+      return async (key, fn) => {
+        if (!stored.has(key)) stored.set(key, await fn());
+        return stored.get(key) as any;
+      };
+    };
+    const taskDeployer = (
+      checkpoint: Checkpoint,
+      cloudFormation = new CloudFormationClient({ region: 'us-east-1' }),
+    ) => new StackDeployer({ cloudFormation, logger, clock, checkpoint });
+    /** A CloudFormation client whose first ExecuteChangeSet fails, before or after CloudFormation got it. */
+    const executeFailsOnce = (when: 'before' | 'after') => {
+      const real = new CloudFormationClient({ region: 'us-east-1' });
+      let failed = false;
+      return {
+        send: async (command: any) => {
+          if (failed || !(command instanceof ExecuteChangeSetCommand))
+            return real.send(command);
+          failed = true;
+          if (when === 'after') await real.send(command);
+          throw Object.assign(new Error('socket hang up'), {
+            name: 'TimeoutError',
+          });
+        },
+      } as unknown as CloudFormationClient;
+    };
+    const executed = () =>
+      calls(ExecuteChangeSetCommand).map(c => c.args[0].input);
+    const variant = (label: string) => ({
+      ...requests.network,
+      templateBody: requests.network.templateBody.replace(
+        'Description: "BPA environment bpa-demo:',
+        `Description: "BPA environment bpa-demo (${label}):`,
+      ),
+    });
+
+    it('executes three change sets when request A, then B, then A again are applied', async () => {
+      const a = variant('A');
+      const b = variant('B');
+
+      for (const request of [a, b, a]) {
+        const result = await taskDeployer(taskCheckpoints()).deploy(request);
+        expect(result.status).toMatch(/^(CREATE|UPDATE)_COMPLETE$/);
+      }
+
+      expect(executed()).toHaveLength(3);
+      expect(new Set(executed().map(e => e.ChangeSetName)).size).toBe(3);
+      expect(new Set(executed().map(e => e.ClientRequestToken)).size).toBe(3);
+      expect(aws.cloudFormation.deployedBody('bpa-demo-network')).toBe(
+        a.templateBody,
+      );
+      expect(aws.cloudFormation.status('bpa-demo-network')).toBe(
+        'UPDATE_COMPLETE',
+      );
+    });
+
+    it('creates the change set once and executes it once when a task is retried after the execute failed to send', async () => {
+      const checkpoint = taskCheckpoints();
+      await expect(
+        taskDeployer(checkpoint, executeFailsOnce('before')).deploy(
+          requests.network,
+        ),
+      ).rejects.toThrow('CloudFormation ExecuteChangeSet for stack');
+      expect(aws.cloudFormation.status('bpa-demo-network')).toBe(
+        'REVIEW_IN_PROGRESS',
+      );
+
+      const result = await taskDeployer(checkpoint).deploy(requests.network);
+
+      expect(result.status).toBe('CREATE_COMPLETE');
+      // The failed execute never reached CloudFormation; the retry executes the change set the first try made.
+      expect(calls(CreateChangeSetCommand)).toHaveLength(1);
+      expect(executed()).toEqual([
+        expect.objectContaining({
+          ChangeSetName: calls(CreateChangeSetCommand)[0].args[0].input
+            .ChangeSetName,
+        }),
+      ]);
+    });
+
+    it('does not execute again when a task is retried after CloudFormation got the execute but the answer was lost', async () => {
+      const checkpoint = taskCheckpoints();
+      await expect(
+        taskDeployer(checkpoint, executeFailsOnce('after')).deploy(
+          requests.network,
+        ),
+      ).rejects.toThrow('socket hang up');
+
+      const result = await taskDeployer(checkpoint).deploy(requests.network);
+
+      expect(result.status).toBe('CREATE_COMPLETE');
+      expect(calls(CreateChangeSetCommand)).toHaveLength(1);
+      expect(executed()).toHaveLength(1);
+      expect(
+        aws.cloudFormation
+          .events('bpa-demo-network')
+          .filter(e => e.ResourceStatus === 'CREATE_IN_PROGRESS')
+          .filter(e => e.LogicalResourceId === 'bpa-demo-network'),
+      ).toHaveLength(1);
+    });
+
+    it('changes nothing when the task is retried after its stack was created', async () => {
+      const checkpoint = taskCheckpoints();
+      await taskDeployer(checkpoint).deploy(requests.network);
+
+      const again = await taskDeployer(checkpoint).deploy(requests.network);
+
+      expect(again.status).toBe('CREATE_COMPLETE');
+      expect(executed()).toHaveLength(1);
+      expect(logger.messages()).toContain(
+        '[network] bpa-demo-network: no changes, the stack already matches the plan',
+      );
+    });
   });
 
   it('says the stack is still working at most once a minute while nothing changes', async () => {

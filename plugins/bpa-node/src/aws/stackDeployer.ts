@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   Change,
   CloudFormationClient,
@@ -180,9 +180,15 @@ const shortHash = (text: string) =>
 
 const iso = (d?: Date) => (d ? new Date(d).toISOString() : '');
 
-/** Changes whenever the stack starts or finishes an operation, so a checkpoint taken in one state is not replayed in another. */
+/**
+ * Changes whenever the stack starts or finishes an operation, so a checkpoint
+ * taken in one state is not replayed in another. A stack in
+ * REVIEW_IN_PROGRESS was never created (CreateChangeSet made it to hold a
+ * change set): it is still new, so a create interrupted after its change set
+ * was made finds the same keys, and that change set, again.
+ */
 function stackGeneration(stack: Stack | undefined): string {
-  if (!stack) return 'new';
+  if (!stack || stack.StackStatus === 'REVIEW_IN_PROGRESS') return 'new';
   return shortHash(
     [
       stack.StackId,
@@ -345,17 +351,27 @@ export class StackDeployer {
       request.parameters,
       request.tags,
     );
-    let key = `bpa:${
-      request.environment
-    }:${kind}:${hash}:deploy:${stackGeneration(stack)}`;
+    const generation = stackGeneration(stack);
+    const base = `bpa:${request.environment}:${kind}:${hash}`;
+    // The change set's name is chosen once per task and stack state, before
+    // it is created: a retry finds the change set it made, while another
+    // task applying the same template (A, then B, then A again) makes a
+    // change set of its own.
+    const { changeSetName } = await this.checkpoint(
+      `${base}:change-set:${generation}`,
+      async () => ({
+        changeSetName: `bpa-${hash}-${randomBytes(4).toString('hex')}`,
+      }),
+    );
+    let key = `${base}:deploy:${generation}`;
     let ran = false;
     const createAndExecute = () => {
       ran = true;
-      return this.createAndExecute(request, stack, hash);
+      return this.createAndExecute(request, stack, hash, changeSetName);
     };
     let result = await this.checkpoint(key, createAndExecute);
-    // A stored start of a stack that no longer exists (deleted after a rollback): that start is history.
-    while (!ran && !stack && result.stackId) {
+    // A stored start of another stack of this name (deleted after a rollback): that start is history.
+    while (!ran && result.stackId && result.stackId !== stack?.StackId) {
       key = `${key}:after:${shortHash(result.stackId)}`;
       result = await this.checkpoint(key, createAndExecute);
     }
@@ -490,9 +506,9 @@ export class StackDeployer {
     request: StackRequest,
     stack: Stack | undefined,
     hash: string,
+    changeSetName: string,
   ): Promise<{ stackId: string | null; change: string; token: string | null }> {
     const { kind, stackName } = request;
-    const changeSetName = `bpa-${hash}`;
     const changeSetType =
       !stack || stack.StackStatus === 'REVIEW_IN_PROGRESS'
         ? 'CREATE'
@@ -570,7 +586,11 @@ export class StackDeployer {
       );
     }
     this.logChanges(kind, stackName, changeSet.Changes ?? []);
-    const token = `${changeSetName}-execute`;
+    // One token per change set (its id is new each time one is created), so
+    // a retried call is recognised and no other execution ever reuses it.
+    const token = `${changeSetName}-${shortHash(
+      changeSet.ChangeSetId ?? changeSetName,
+    )}`;
     try {
       await this.cfn.send(
         new ExecuteChangeSetCommand({

@@ -7,6 +7,7 @@ import {
   DeleteChangeSetCommandInput,
   DeleteStackCommandInput,
   DescribeChangeSetCommandInput,
+  DescribeChangeSetCommandOutput,
   DescribeStackEventsCommandInput,
   DescribeStacksCommandInput,
   ExecuteChangeSetCommandInput,
@@ -14,6 +15,7 @@ import {
   InvalidChangeSetStatusException,
   Stack,
   StackEvent,
+  TokenAlreadyExistsException,
 } from '@aws-sdk/client-cloudformation';
 import {
   ParsedTemplate,
@@ -35,6 +37,8 @@ interface SimChangeSet {
   type: 'CREATE' | 'UPDATE';
   token?: string;
   readyAt: number;
+  /** Set once executed: CloudFormation keeps the executed change set (and deletes the others). */
+  executed?: boolean;
   outcome: {
     status: 'CREATE_COMPLETE' | 'FAILED';
     reason?: string;
@@ -54,7 +58,8 @@ interface SimStack {
   events: StackEvent[];
   scheduled: { at: number; event?: StackEvent; effect?: () => void }[];
   changeSets: Map<string, SimChangeSet>;
-  tokens: Set<string>;
+  /** Client request tokens of the stack operations started so far, with the request each was for. */
+  tokens: Map<string, string>;
   /** Logical ids of repositories that hold images. */
   imagesIn: Set<string>;
 }
@@ -151,6 +156,11 @@ export class SimulatedCloudFormation {
   status(stackName: string): string | undefined {
     const s = this.live(stackName);
     return s ? this.statusOf(s) : undefined;
+  }
+
+  /** Every event of a live stack so far, oldest first. */
+  events(stackName: string): StackEvent[] {
+    return [...(this.live(stackName)?.events ?? [])];
   }
 
   /** The template body deployed on a live stack. */
@@ -364,10 +374,20 @@ export class SimulatedCloudFormation {
         `Stack:${stack.stackId} is in ${status} state and can not be updated.`,
       );
     }
-    if (stack?.changeSets.has(input.ChangeSetName!)) {
+    // A change set's name is unique among the stack's change sets; a request
+    // repeating the ClientToken of the one that holds it is a retry and gets
+    // that change set back (CreateChangeSet, ChangeSetName and ClientToken:
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateChangeSet.html).
+    const sameName = stack?.changeSets.get(input.ChangeSetName!);
+    if (sameName) {
+      if (input.ClientToken && input.ClientToken === sameName.token) {
+        return { Id: sameName.id, StackId: stack!.stackId };
+      }
       throw new AlreadyExistsException({
         $metadata: {},
-        message: `ChangeSet [${input.ChangeSetName}] already exists`,
+        message: input.ClientToken
+          ? `ChangeSet ${input.ChangeSetName} cannot be created due to a mismatch with existing attribute ClientToken`
+          : `ChangeSet [${input.ChangeSetName}] already exists`,
       });
     }
     const template = parseTemplateBody(input.TemplateBody!);
@@ -405,7 +425,7 @@ export class SimulatedCloudFormation {
         events: [],
         scheduled: [],
         changeSets: new Map(),
-        tokens: new Set(),
+        tokens: new Map(),
         imagesIn: new Set(),
       };
       this.stacks.push(stack);
@@ -420,11 +440,11 @@ export class SimulatedCloudFormation {
       parameters,
       tags,
     };
+    this.counter += 1;
     const changeSet: SimChangeSet = {
       name: input.ChangeSetName!,
-      id: `${stack.stackId.replace(':stack/', ':changeSet/')}/${
-        input.ChangeSetName
-      }`,
+      // Like CloudFormation's, a new id for every change set, even of a name used before.
+      id: `arn:aws:cloudformation:${this.options.region}:${this.options.accountId}:changeSet/${input.ChangeSetName}/sim-${this.counter}`,
       type: input.ChangeSetType === 'CREATE' ? 'CREATE' : 'UPDATE',
       token: input.ClientToken,
       readyAt: now + (this.options.changeSetMs ?? 3_000),
@@ -495,12 +515,57 @@ export class SimulatedCloudFormation {
       StackName: stack.stackName,
       Status: ready ? changeSet.outcome.status : 'CREATE_IN_PROGRESS',
       StatusReason: ready ? changeSet.outcome.reason : undefined,
-      ExecutionStatus:
-        ready && changeSet.outcome.status === 'CREATE_COMPLETE'
-          ? 'AVAILABLE'
-          : 'UNAVAILABLE',
+      ExecutionStatus: this.executionStatus(stack, changeSet, ready),
       Changes: ready ? changeSet.outcome.changes : [],
     };
+  }
+
+  private executionStatus(
+    stack: SimStack,
+    changeSet: SimChangeSet,
+    ready: boolean,
+  ): DescribeChangeSetCommandOutput['ExecutionStatus'] {
+    if (changeSet.executed) {
+      // The executed change set is the stack's latest operation: the others went when it was executed.
+      const status = this.statusOf(stack);
+      if (/_IN_PROGRESS$/.test(status)) return 'EXECUTE_IN_PROGRESS';
+      return /^(CREATE|UPDATE)_COMPLETE$/.test(status)
+        ? 'EXECUTE_COMPLETE'
+        : 'EXECUTE_FAILED';
+    }
+    return ready && changeSet.outcome.status === 'CREATE_COMPLETE'
+      ? 'AVAILABLE'
+      : 'UNAVAILABLE';
+  }
+
+  /**
+   * Records the client request token of a stack operation. The same token
+   * for the same request is a retry: CloudFormation accepts it and starts
+   * nothing (returns false). A token the stack has seen for another request
+   * is refused with TokenAlreadyExistsException, which ExecuteChangeSet and
+   * DeleteStack list among their errors; their ClientRequestToken "is a
+   * unique identifier for this request ... so that CloudFormation knows that
+   * you're not attempting to [execute a change set | delete a stack] with
+   * the same name"
+   * (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ExecuteChangeSet.html,
+   * .../API_DeleteStack.html).
+   */
+  private startsOperation(
+    stack: SimStack,
+    token: string | undefined,
+    request: string,
+  ): boolean {
+    if (!token) return true;
+    const earlier = stack.tokens.get(token);
+    if (earlier === request) return false;
+    if (earlier !== undefined) {
+      throw new TokenAlreadyExistsException({
+        $metadata: { httpStatusCode: 400 },
+        message: `Another request of stack ${stack.stackName} already used the client request token ${token}`,
+      });
+    }
+    stack.tokens.set(token, request);
+    return true;
   }
 
   deleteChangeSet(input: DeleteChangeSetCommandInput) {
@@ -510,8 +575,6 @@ export class SimulatedCloudFormation {
 
   executeChangeSet(input: ExecuteChangeSetCommandInput) {
     const stack = this.live(input.StackName!);
-    if (input.ClientRequestToken && stack?.tokens.has(input.ClientRequestToken))
-      return {};
     const changeSet = stack?.changeSets.get(input.ChangeSetName!);
     if (!stack || !changeSet) {
       throw new ChangeSetNotFoundException({
@@ -519,17 +582,28 @@ export class SimulatedCloudFormation {
         message: `ChangeSet [${input.ChangeSetName}] does not exist`,
       });
     }
+    const request = `execute ${changeSet.id}`;
     if (
+      input.ClientRequestToken &&
+      stack.tokens.get(input.ClientRequestToken) === request
+    ) {
+      return {};
+    }
+    if (
+      changeSet.executed ||
       this.now() < changeSet.readyAt ||
       changeSet.outcome.status !== 'CREATE_COMPLETE'
     ) {
       throw new InvalidChangeSetStatusException({
         $metadata: {},
-        message: 'ChangeSet is not in an executable state',
+        message: `ChangeSet [${changeSet.id}] cannot be executed in its current status`,
       });
     }
-    if (input.ClientRequestToken) stack.tokens.add(input.ClientRequestToken);
+    this.startsOperation(stack, input.ClientRequestToken, request);
+    changeSet.executed = true;
+    // "CloudFormation deletes all other change sets associated with the stack" (ExecuteChangeSet).
     stack.changeSets.clear();
+    stack.changeSets.set(changeSet.name, changeSet);
     if (changeSet.type === 'CREATE')
       this.scheduleCreate(stack, changeSet.target, input.ClientRequestToken);
     else this.scheduleUpdate(stack, changeSet.target, input.ClientRequestToken);
@@ -539,8 +613,6 @@ export class SimulatedCloudFormation {
   deleteStack(input: DeleteStackCommandInput) {
     const stack = this.live(input.StackName!);
     if (!stack) return {};
-    if (input.ClientRequestToken && stack.tokens.has(input.ClientRequestToken))
-      return {};
     if (
       input.RetainResources?.length &&
       this.statusOf(stack) !== 'DELETE_FAILED'
@@ -549,7 +621,9 @@ export class SimulatedCloudFormation {
         'Invalid operation on stack: RetainResources applies only to stacks in DELETE_FAILED',
       );
     }
-    if (input.ClientRequestToken) stack.tokens.add(input.ClientRequestToken);
+    const request = `delete ${JSON.stringify(input.RetainResources ?? [])}`;
+    if (!this.startsOperation(stack, input.ClientRequestToken, request))
+      return {};
     this.scheduleDelete(stack, input.ClientRequestToken);
     return {};
   }
