@@ -4,6 +4,13 @@
  * @packageDocumentation
  */
 export { renderPlan } from './plan/renderPlan';
+export {
+  PlanChangedError,
+  planDifferences,
+  planDigestOf,
+  restorePlan,
+} from './plan/planDigest';
+export type { PlanDigest } from './plan/planDigest';
 export { renderSummary, estimateResourceCount } from './plan/summary';
 export { renderStackTemplates } from './plan/cloudformation';
 export { describeReference } from './plan/incluster';

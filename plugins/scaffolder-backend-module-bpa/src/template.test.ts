@@ -280,6 +280,24 @@ describe('templates/bpa-environment/template.yaml', () => {
     expect(spec.ingress.certificate).toBe('self-signed');
   });
 
+  it('gives every step that applies the plan the digest the plan step recorded', () => {
+    const applying = steps.filter(
+      s => 'planDigest' in (inputSchemaOf(s.action).properties ?? {}),
+    );
+    expect(applying.map(s => s.id)).toEqual([
+      'network',
+      'stacks',
+      'bootstrap',
+      'database',
+      'release',
+    ]);
+    for (const step of applying) {
+      expect(step.input?.planDigest).toBe(
+        '${{ steps.plan.output.planDigest }}',
+      );
+    }
+  });
+
   it('takes the private key of a provided certificate from the Secret field, never from a parameter', () => {
     const bootstrap = steps.find(s => s.action === 'bpa:kubernetes:bootstrap')!;
     expect(bootstrap.input).toMatchObject({

@@ -29,7 +29,9 @@ import {
 import {
   loadBalancerTargetsOutput,
   parseSpecInput,
+  planDigestInput,
   planDirectoryInput,
+  reviewedPlanDirectory,
   specInput,
 } from './util';
 
@@ -74,6 +76,7 @@ export function createAwsDeployAction(options: AwsActionOptions) {
               'The stacks to deploy: network, cluster, data, registry, edge',
             ),
         planDirectory: planDirectoryInput,
+        planDigest: planDigestInput,
         wait: z =>
           z
             .boolean()
@@ -150,6 +153,7 @@ export function createAwsDeployAction(options: AwsActionOptions) {
           'The edge stack needs certificateArn (the ACM certificate of its HTTPS listeners)',
         );
       }
+      await reviewedPlanDirectory(ctx, spec);
       const templates = await readPlannedTemplates(
         ctx.workspacePath,
         ctx.input.planDirectory ?? 'bpa-plan',

@@ -10,10 +10,7 @@ import {
   inClusterStep,
   masked,
 } from './inClusterCommon';
-import {
-  planDirectoryInput,
-  specInput,
-} from './util';
+import { planDigestInput, planDirectoryInput, specInput } from './util';
 
 const DEFAULT_TIMEOUT_MINUTES = 15;
 
@@ -34,6 +31,7 @@ export function createDatabaseBootstrapAction(options: InClusterActionOptions) {
       input: {
         spec: specInput,
         planDirectory: planDirectoryInput,
+        planDigest: planDigestInput,
         kubeconfigSecret: z =>
           z
             .string()
@@ -71,7 +69,7 @@ export function createDatabaseBootstrapAction(options: InClusterActionOptions) {
       },
     },
     async handler(ctx) {
-      const step = inClusterStep(ctx, options);
+      const step = await inClusterStep(ctx, options);
       if (ctx.isDryRun) {
         await readPlanFile(step.planDirectory, PLAN_FILES.databaseBootstrap);
         ctx.logger.info(

@@ -17,10 +17,7 @@ import {
   inClusterStep,
   masked,
 } from './inClusterCommon';
-import {
-  planDirectoryInput,
-  specInput,
-} from './util';
+import { planDigestInput, planDirectoryInput, specInput } from './util';
 
 export interface HelmReleaseActionOptions extends InClusterActionOptions {
   /** Config `bpa.helm.binary`; else `helm` on the PATH. */
@@ -69,6 +66,7 @@ export function createHelmReleaseAction(options: HelmReleaseActionOptions) {
       input: {
         spec: specInput,
         planDirectory: planDirectoryInput,
+        planDigest: planDigestInput,
         kubeconfigSecret: z =>
           z
             .string()
@@ -119,7 +117,7 @@ export function createHelmReleaseAction(options: HelmReleaseActionOptions) {
       },
     },
     async handler(ctx) {
-      const step = inClusterStep(ctx, options);
+      const step = await inClusterStep(ctx, options);
       const { spec } = step;
       const reference = ctx.input.chart ?? resourceNames(spec).chart;
       const chart = resolveChart(ctx.workspacePath, reference);

@@ -1,4 +1,3 @@
-import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { ActionContext } from '@backstage/plugin-scaffolder-node';
 import {
@@ -13,7 +12,7 @@ import {
   ProgressLogger,
   SecretMasker,
 } from '@internal/backstage-plugin-bpa-node';
-import { parseSpecInput } from './util';
+import { parseSpecInput, reviewedPlanDirectory } from './util';
 
 /** What the in-cluster actions are built with, once, in the module's init. */
 export interface InClusterActionOptions {
@@ -27,7 +26,6 @@ export interface InClusterActionOptions {
 
 type InClusterInput = {
   spec: Record<string, unknown>;
-  planDirectory?: string;
   kubeconfigSecret?: string;
 };
 
@@ -44,19 +42,17 @@ export interface InClusterStep {
 }
 
 /**
- * Validates the request and the plan directory, and prepares the masked
- * log and the connection; nothing touches the cluster until `connect`.
+ * Validates the request and the plan directory (holding the previewed plan,
+ * rendered again if the workspace lost it), and prepares the masked log and
+ * the connection; nothing touches the cluster until `connect`.
  */
-export function inClusterStep(
+export async function inClusterStep(
   ctx: ActionContext<any, any>,
   options: InClusterActionOptions,
-): InClusterStep {
+): Promise<InClusterStep> {
   const input = ctx.input as InClusterInput;
   const spec = parseSpecInput(input.spec, options.supportedVersions);
-  const planDirectory = resolveSafeChildPath(
-    ctx.workspacePath,
-    input.planDirectory ?? 'bpa-plan',
-  );
+  const planDirectory = await reviewedPlanDirectory(ctx, spec);
   const masker = new SecretMasker();
   let kubeconfig: string | undefined;
   if (input.kubeconfigSecret) {

@@ -17,10 +17,7 @@ import {
   inClusterStep,
   masked,
 } from './inClusterCommon';
-import {
-  planDirectoryInput,
-  specInput,
-} from './util';
+import { planDigestInput, planDirectoryInput, specInput } from './util';
 
 export interface KubernetesBootstrapActionOptions
   extends InClusterActionOptions {
@@ -71,6 +68,7 @@ export function createKubernetesBootstrapAction(
       input: {
         spec: specInput,
         planDirectory: planDirectoryInput,
+        planDigest: planDigestInput,
         kubeconfigSecret: z =>
           z
             .string()
@@ -171,7 +169,7 @@ export function createKubernetesBootstrapAction(
       },
     },
     async handler(ctx) {
-      const step = inClusterStep(ctx, options);
+      const step = await inClusterStep(ctx, options);
       const { spec } = step;
       const given =
         spec.ingress.certificate === 'provided'

@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { JsonObject } from '@backstage/types';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { REFERENCE_SPEC_INPUT } from '@internal/backstage-plugin-bpa-common';
+import {
+  REFERENCE_SPEC_INPUT,
+  parseEnvironmentSpec,
+} from '@internal/backstage-plugin-bpa-common';
+import { planDigestOf, renderPlan } from '@internal/backstage-plugin-bpa-node';
 import { createPlanEnvironmentAction } from './planEnvironment';
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -152,6 +156,41 @@ describe('bpa:environment:plan', () => {
       input: { spec: reference, mode: 'apply', ...(certificateArn ? { certificateArn } : {}) },
     });
     await expect(action.handler(ctx as any)).rejects.toThrow(message);
+    expect(await listFiles(workspacePath)).toEqual([]);
+  });
+
+  it('outputs the digest of the files it wrote, for the apply steps to check', async () => {
+    const ctx = createMockActionContext({ workspacePath, input: { spec: reference } });
+    await action.handler(ctx as any);
+
+    const { planDigest } = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+    const dir = path.join(workspacePath, 'bpa-plan');
+    const written = await Promise.all(
+      (await listFiles(dir)).map(async p => ({
+        path: p,
+        content: await fs.readFile(path.join(dir, p), 'utf8'),
+      })),
+    );
+    expect(planDigest).toEqual(planDigestOf(written));
+  });
+
+  it('refuses a re-run that renders another plan than the one the task recorded first, naming the file, and writes nothing', async () => {
+    const first = planDigestOf(
+      renderPlan(parseEnvironmentSpec(REFERENCE_SPEC_INPUT)).artifacts.map(a =>
+        a.path === 'database/bootstrap.sql'
+          ? { ...a, content: `${a.content}-- an older portal\n` }
+          : a,
+      ),
+    );
+    const ctx = {
+      ...createMockActionContext({ workspacePath, input: { spec: reference } }),
+      // The task's checkpoint from its first run, on a portal that rendered the SQL differently.
+      checkpoint: async () => first,
+    };
+
+    await expect(action.handler(ctx as any)).rejects.toThrow(
+      `This task recorded plan ${first.sha256.slice(0, 12)} on its first run, and the portal now renders a different one from the same request: bpa-plan/database/bootstrap.sql (differs).`,
+    );
     expect(await listFiles(workspacePath)).toEqual([]);
   });
 

@@ -7,9 +7,15 @@ import {
   EnvironmentSpec,
   SupportedVersions,
 } from '@internal/backstage-plugin-bpa-common';
-import { renderPlan } from '@internal/backstage-plugin-bpa-node';
+import {
+  PlanChangedError,
+  PlanDigest,
+  planDifferences,
+  planDigestOf,
+  renderPlan,
+} from '@internal/backstage-plugin-bpa-node';
 import { examples } from './planEnvironment.examples';
-import { parseSpecInput } from './util';
+import { parseSpecInput, planDigestOutput } from './util';
 
 export interface PlanEnvironmentActionOptions {
   /** Versions and tiers accepted by validation; defaults to the built-in list. */
@@ -112,6 +118,7 @@ export function createPlanEnvironmentAction(
           z
             .number()
             .describe('Estimated number of resources the apply creates'),
+        planDigest: planDigestOutput,
       },
     },
     async handler(ctx) {
@@ -125,13 +132,39 @@ export function createPlanEnvironmentAction(
       );
 
       const plan = renderPlan(spec);
+      const digest = planDigestOf(plan.artifacts);
+      // Recorded on the first run: a re-run of this step (a retried task)
+      // must render the same plan, or the apply steps would apply one
+      // nobody previewed.
+      const recorded: PlanDigest = await ctx.checkpoint({
+        key: `plan-digest:${outputDir}`,
+        fn: async () => digest,
+      });
+      const differences = planDifferences(recorded, digest);
+      if (differences.length) {
+        throw new PlanChangedError(
+          `This task recorded plan ${recorded.sha256.slice(
+            0,
+            12,
+          )} on its first run, and the portal now renders a different one from the same request: ${differences
+            .map(d => `${outputDir}/${d}`)
+            .join(
+              ', ',
+            )}. The portal's version or configuration changed in between. Nothing was written; run the template again to review the new plan.`,
+          differences,
+        );
+      }
       for (const artifact of plan.artifacts) {
         const target = resolveSafeChildPath(planDirectory, artifact.path);
         await fs.mkdir(path.dirname(target), { recursive: true });
         await fs.writeFile(target, artifact.content, 'utf8');
       }
       ctx.logger.info(
-        `Planned BPA environment ${spec.name}: ${plan.artifacts.length} files in ${outputDir}, about ${plan.resourceCount} resources`,
+        `Planned BPA environment ${spec.name}: ${
+          plan.artifacts.length
+        } files in ${outputDir}, about ${
+          plan.resourceCount
+        } resources; plan ${digest.sha256.slice(0, 12)}`,
       );
 
       ctx.output('environment', spec.name);
@@ -146,6 +179,7 @@ export function createPlanEnvironmentAction(
         })),
       );
       ctx.output('resourceCount', plan.resourceCount);
+      ctx.output('planDigest', digest);
     },
   });
 }
