@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
@@ -189,3 +190,54 @@ export function recordingFetch(): {
 /** Violations of the request itself (not of the spec's own example response). */
 export const requestViolations = (exchange: PrismExchange) =>
   exchange.violations.filter(v => v.location[0] === 'request');
+
+/** A stand-in for Atlas's OAuth token endpoint, on 127.0.0.1 (Prism serves only the Admin API). */
+export interface AtlasTokenServer {
+  url: string;
+  /** Every token request: its Authorization header and body. */
+  requests: { authorization?: string; body: string }[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the token endpoint. It hands out the token `contract-token`, or,
+ * with `refuse`, answers every request as Atlas does credentials it does not
+ * accept (HTTP 401, `invalid_client`).
+ */
+export async function startAtlasTokenServer(
+  options: { refuse?: boolean } = {},
+): Promise<AtlasTokenServer> {
+  const requests: AtlasTokenServer['requests'] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', chunk => (body += chunk));
+    req.on('end', () => {
+      requests.push({ authorization: req.headers.authorization, body });
+      res.setHeader('Content-Type', 'application/json');
+      if (options.refuse) {
+        res.statusCode = 401;
+        res.end(
+          JSON.stringify({
+            error: 'invalid_client',
+            error_description: 'Invalid client credentials',
+          }),
+        );
+        return;
+      }
+      res.end(
+        JSON.stringify({
+          access_token: 'contract-token',
+          expires_in: 3600,
+          token_type: 'Bearer',
+        }),
+      );
+    });
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/api/oauth/token`,
+    requests,
+    close: () => new Promise<void>(resolve => server.close(() => resolve())),
+  };
+}

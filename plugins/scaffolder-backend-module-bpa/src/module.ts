@@ -60,7 +60,14 @@ export function bpaActions({ config, catalog }: BpaActionsOptions) {
     supportedVersions,
   };
   return [
-    createPlanEnvironmentAction({ supportedVersions }),
+    createPlanEnvironmentAction({
+      supportedVersions,
+      applyPrerequisites: {
+        awsClients: awsOptions.clients,
+        atlas: atlasOptions.atlas,
+        helmBinary: inCluster.helmBinary,
+      },
+    }),
     createRegisterEnvironmentAction({
       entitiesDirectory,
       supportedVersions,

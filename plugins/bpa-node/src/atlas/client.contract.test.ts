@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
 import yaml from 'yaml';
 import {
   REFERENCE_SPEC_INPUT,
@@ -8,11 +6,13 @@ import {
   resourceNames,
 } from '@internal/backstage-plugin-bpa-common';
 import {
+  AtlasTokenServer,
   PrismExchange,
   PrismServer,
   atlasSpecPath,
   recordingFetch,
   requestViolations,
+  startAtlasTokenServer,
   startPrism,
 } from '@internal/backstage-plugin-bpa-test-utils';
 import { AtlasClient } from './client';
@@ -76,33 +76,6 @@ function currentVersion(op: SpecOperation): string {
     .pop() as string;
 }
 
-/** A stand-in for Atlas's OAuth token endpoint (Prism serves only the Admin API). */
-async function startTokenServer() {
-  const requests: { authorization?: string; body: string }[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', chunk => (body += chunk));
-    req.on('end', () => {
-      requests.push({ authorization: req.headers.authorization, body });
-      res.setHeader('Content-Type', 'application/json');
-      res.end(
-        JSON.stringify({
-          access_token: 'contract-token',
-          expires_in: 3600,
-          token_type: 'Bearer',
-        }),
-      );
-    });
-  });
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/api/oauth/token`,
-    requests,
-    close: () => new Promise<void>(resolve => server.close(() => resolve())),
-  };
-}
-
 describe('Atlas client against the Admin API v2 spec (Prism)', () => {
   const spec = parseEnvironmentSpec(REFERENCE_SPEC_INPUT);
   const groupId = spec.atlas.projectId;
@@ -111,7 +84,7 @@ describe('Atlas client against the Admin API v2 spec (Prism)', () => {
   const vpcEndpointId = 'vpce-0123456789abcdef0';
 
   let prism: PrismServer;
-  let tokenServer: Awaited<ReturnType<typeof startTokenServer>>;
+  let tokenServer: AtlasTokenServer;
   let operations: Map<string, SpecOperation>;
   let client: AtlasClient;
   let exchanges: PrismExchange[];
@@ -119,7 +92,7 @@ describe('Atlas client against the Admin API v2 spec (Prism)', () => {
   beforeAll(async () => {
     [prism, tokenServer] = await Promise.all([
       startPrism(),
-      startTokenServer(),
+      startAtlasTokenServer(),
     ]);
     operations = operationsOf(atlasSpecPath());
     const recorder = recordingFetch();

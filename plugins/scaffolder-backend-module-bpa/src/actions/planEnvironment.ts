@@ -14,47 +14,52 @@ import {
   planDigestOf,
   renderPlan,
 } from '@internal/backstage-plugin-bpa-node';
+import {
+  ApplyPrerequisites,
+  ApplyPrerequisitesError,
+  missingApplyPrerequisites,
+} from './applyPrerequisites';
 import { examples } from './planEnvironment.examples';
 import { parseSpecInput, planDigestOutput } from './util';
 
 export interface PlanEnvironmentActionOptions {
   /** Versions and tiers accepted by validation; defaults to the built-in list. */
   supportedVersions?: SupportedVersions;
+  /**
+   * What "plan and apply" is checked against before anything is registered
+   * or created (AWS, Atlas, helm); the module always gives it. Without it,
+   * apply mode checks the certificate only.
+   */
+  applyPrerequisites?: ApplyPrerequisites;
 }
 
 const ACM_CERTIFICATE_ARN =
   /^arn:aws[a-z-]*:acm:([a-z0-9-]+):([0-9]{12}):certificate\/[A-Za-z0-9-]+$/;
 
 /**
- * Refuses, before anything is written, a load balancer certificate the edge
- * stack could not use: the apply needs one, in the environment's account and
- * region (ALB listeners take ACM certificates of their own region only).
+ * What is wrong with the load balancer certificate for the edge stack, if
+ * anything: the apply needs one, in the environment's account and region
+ * (ALB listeners take ACM certificates of their own region only).
  */
-function checkCertificateArn(
+function certificateProblem(
   arn: string | undefined,
   mode: string,
   spec: EnvironmentSpec,
-): void {
+): string | undefined {
   const where = `account ${spec.aws.accountId}, region ${spec.aws.region}`;
   if (!arn) {
-    if (mode === 'apply') {
-      throw new InputError(
-        `certificateArn: "plan and apply" needs the ACM certificate of the load balancer's HTTPS listeners (${where}); give its ARN on the Ingress page`,
-      );
-    }
-    return;
+    return mode === 'apply'
+      ? `"plan and apply" needs the ACM certificate of the load balancer's HTTPS listeners (${where}); give its ARN on the Ingress page`
+      : undefined;
   }
   const match = ACM_CERTIFICATE_ARN.exec(arn);
   if (!match) {
-    throw new InputError(
-      `certificateArn: "${arn}" is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)`,
-    );
+    return `"${arn}" is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)`;
   }
   if (match[1] !== spec.aws.region || match[2] !== spec.aws.accountId) {
-    throw new InputError(
-      `certificateArn: the certificate is in account ${match[2]}, region ${match[1]}; the load balancer needs one in ${where}`,
-    );
+    return `the certificate is in account ${match[2]}, region ${match[1]}; the load balancer needs one in ${where}`;
   }
+  return undefined;
 }
 
 /**
@@ -84,7 +89,7 @@ export function createPlanEnvironmentAction(
             .enum(['plan', 'apply'])
             .default('plan')
             .describe(
-              "What the task goes on to do: `plan` stops at the plan; `apply` (the template's later steps) creates the environment from it, so certificateArn is required. The plan is the same either way",
+              "What the task goes on to do: `plan` stops at the plan (no cloud is asked anything); `apply` (the template's later steps) creates the environment from it, so certificateArn is required and everything the apply needs is checked first (AWS credentials and permissions, Atlas credentials and project, helm), every missing one reported at once. The plan is the same either way",
             ),
         certificateArn: z =>
           z
@@ -125,13 +130,31 @@ export function createPlanEnvironmentAction(
       const spec = parseSpecInput(ctx.input.spec, options.supportedVersions);
       const outputDir = ctx.input.outputDir ?? 'bpa-plan';
       const planDirectory = resolveSafeChildPath(ctx.workspacePath, outputDir);
-      checkCertificateArn(
+      const mode = ctx.input.mode ?? 'plan';
+      const certificate = certificateProblem(
         ctx.input.certificateArn,
-        ctx.input.mode ?? 'plan',
+        mode,
         spec,
       );
+      if (certificate && mode === 'plan') {
+        throw new InputError(`certificateArn: ${certificate}`);
+      }
 
       const plan = renderPlan(spec);
+      if (mode === 'apply') {
+        const missing = [
+          ...(certificate ? [{ what: 'certificateArn', fix: certificate }] : []),
+          ...(options.applyPrerequisites
+            ? await missingApplyPrerequisites(
+                options.applyPrerequisites,
+                spec,
+                plan.artifacts,
+                ctx.logger,
+              )
+            : []),
+        ];
+        if (missing.length) throw new ApplyPrerequisitesError(missing);
+      }
       const digest = planDigestOf(plan.artifacts);
       // Recorded on the first run: a re-run of this step (a retried task)
       // must render the same plan, or the apply steps would apply one
