@@ -6,6 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$BPA_ROOT"
 if [ "${1:-}" = "--system" ]; then
   bash scripts/system-deps.sh
+  bash scripts/python-tools.sh
 fi
 echo "==> yarn install"
 yarn install --immutable

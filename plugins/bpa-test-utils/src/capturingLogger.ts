@@ -13,9 +13,7 @@ export function capturingLogger(options: { fields?: boolean } = {}) {
       meta instanceof Error
         ? `${meta.name}: ${meta.message}`
         : JSON.stringify(meta);
-    lines.push(
-      `${level} ${message}${withFields && meta ? ` ${fields}` : ''}`,
-    );
+    lines.push(`${level} ${message}${withFields && meta ? ` ${fields}` : ''}`);
   };
   const logger: LoggerService = {
     error: record('error'),

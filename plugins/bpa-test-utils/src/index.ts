@@ -1,6 +1,6 @@
 /**
  * Test harnesses shared by the BPA packages' tests, benchmarks and lab
- * scripts: a real kube-apiserver + etcd, PostgreSQL, Prism serving the Atlas
+ * scripts: a real kube-apiserver + etcd, PostgreSQL, moto (a second AWS), Prism serving the Atlas
  * spec, the helm binary, and a simulated AWS account. Never imported by
  * runtime code.
  *
@@ -10,6 +10,8 @@ export * from './capturingLogger';
 export * from './helmBinary';
 export * from './inCluster';
 export * from './kubeApiServer';
+export * from './moto';
+export * from './motoTemplates';
 export * from './postgres';
 export * from './prepareScript';
 export * from './prism';

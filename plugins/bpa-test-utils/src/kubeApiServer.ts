@@ -9,6 +9,7 @@ import {
   generateSelfSignedCertificate,
   TlsCertificate,
 } from '@internal/backstage-plugin-bpa-node';
+import { freePort } from './ports';
 
 /**
  * A real Kubernetes API server for tests: etcd and kube-apiserver on free
@@ -79,18 +80,6 @@ function findBinaries() {
     );
   }
   return binaries;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function startProcess(
