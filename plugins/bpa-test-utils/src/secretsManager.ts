@@ -1,5 +1,6 @@
 import {
   CreateSecretCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
   InvalidRequestException,
   PutSecretValueCommand,
@@ -37,6 +38,21 @@ export function simulateSecretsManager() {
       });
     }
     return { ARN: arn(SecretId), Name: SecretId, SecretString: text };
+  });
+  mock.on(DescribeSecretCommand).callsFake(async ({ SecretId }) => {
+    if (!secrets.has(SecretId) && !scheduledForDeletion.has(SecretId)) {
+      throw new ResourceNotFoundException({
+        $metadata: {},
+        message: "Secrets Manager can't find the specified secret.",
+      });
+    }
+    return {
+      ARN: arn(SecretId),
+      Name: SecretId,
+      ...(scheduledForDeletion.has(SecretId)
+        ? { DeletedDate: new Date(0) }
+        : {}),
+    };
   });
   mock.on(CreateSecretCommand).callsFake(async ({ Name, SecretString }) => {
     if (secrets.has(Name) || scheduledForDeletion.has(Name)) {

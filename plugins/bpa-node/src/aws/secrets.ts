@@ -1,5 +1,6 @@
 import {
   CreateSecretCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
@@ -25,6 +26,25 @@ const reason = (error: unknown) =>
   error instanceof Error ? error.message : String(error);
 
 /**
+ * Whether the secret is scheduled for deletion: DescribeSecret still answers
+ * for it, with its DeletedDate (the error messages of GetSecretValue differ
+ * between implementations, so they are not read).
+ */
+async function scheduledForDeletion(
+  secretsManager: SecretsManagerClient,
+  name: string,
+): Promise<boolean> {
+  try {
+    const { DeletedDate } = await secretsManager.send(
+      new DescribeSecretCommand({ SecretId: name }),
+    );
+    return DeletedDate !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Reads a JSON secret; undefined when it does not exist. A secret scheduled
  * for deletion is an error naming the way back: its value may still be the
  * one a database or an Atlas user has.
@@ -45,7 +65,7 @@ export async function readSecretJson(
     if (hasName(error, 'ResourceNotFoundException')) return undefined;
     if (
       hasName(error, 'InvalidRequestException') &&
-      /marked for deletion/i.test(reason(error))
+      (await scheduledForDeletion(secretsManager, name))
     ) {
       throw new Error(
         `Secrets Manager secret ${name} is scheduled for deletion; restore it (aws secretsmanager restore-secret --secret-id ${name}) and run the step again`,
