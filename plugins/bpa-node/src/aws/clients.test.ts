@@ -21,6 +21,7 @@ const everyClient = (clients: AwsClients) => [
   clients.iam,
   clients.eks,
   clients.autoScaling,
+  clients.acm,
 ];
 
 describe('createAwsClientFactory', () => {

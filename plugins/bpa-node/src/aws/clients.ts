@@ -1,3 +1,4 @@
+import { ACMClient } from '@aws-sdk/client-acm';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EKSClient } from '@aws-sdk/client-eks';
@@ -25,6 +26,8 @@ export interface AwsClients {
   eks: EKSClient;
   /** Attaches those groups to the load balancer's target groups. */
   autoScaling: AutoScalingClient;
+  /** Checks the listeners' certificate before the edge stack is deployed. */
+  acm: ACMClient;
 }
 
 export interface AwsClientFactory {
@@ -123,6 +126,7 @@ export function createAwsClientFactory(
         iam: new IAMClient(common),
         eks: new EKSClient(common),
         autoScaling: new AutoScalingClient(common),
+        acm: new ACMClient(common),
       };
     },
   };

@@ -117,14 +117,12 @@ describe('verifyAwsAccess', () => {
 
   it('says AWS did not answer, rather than blaming credentials, when the network fails', async () => {
     setup();
-    aws.mocks.sts
-      .on(GetCallerIdentityCommand)
-      .rejects(
-        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
-          name: 'Error',
-          code: 'ECONNREFUSED',
-        }),
-      );
+    aws.mocks.sts.on(GetCallerIdentityCommand).rejects(
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+        name: 'Error',
+        code: 'ECONNREFUSED',
+      }),
+    );
     const error = await verify().catch(e => e);
     expect(error).toBeInstanceOf(AwsAccessError);
     expect(error.message).toMatch(

@@ -9,6 +9,10 @@ export type {
   AwsClients,
   AwsTarget,
 } from './clients';
+export {
+  CERTIFICATE_CHECK_ACTIONS,
+  listenerCertificateProblem,
+} from './certificate';
 export { formatElapsed } from './clock';
 export type { Clock as StackClock } from './clock';
 export {

@@ -1,3 +1,4 @@
+import { CERTIFICATE_CHECK_ACTIONS } from './certificate';
 import {
   LOAD_BALANCER_DETACH_ACTIONS,
   LOAD_BALANCER_TARGET_ACTIONS,
@@ -324,6 +325,9 @@ export const STACK_TEARDOWN_ACTIONS = [
  */
 const ATTACHED_TARGET_GROUP = 'AWS::ElasticLoadBalancingV2::TargetGroup';
 
+/** HTTPS listeners take an ACM certificate, checked before the edge stack is deployed. */
+const CERTIFIED_LISTENER = 'AWS::ElasticLoadBalancingV2::Listener';
+
 /** Templates whose parameters resolve from SSM (the bastion's AMI). */
 const SSM_PARAMETER_ACTIONS = ['ssm:GetParameters'];
 
@@ -358,6 +362,12 @@ export function requiredActions(options: {
   }
   if (options.readsSsmParameters) {
     SSM_PARAMETER_ACTIONS.forEach(a => actions.add(a));
+  }
+  if (
+    options.operation === 'deploy' &&
+    options.resourceTypes.includes(CERTIFIED_LISTENER)
+  ) {
+    CERTIFICATE_CHECK_ACTIONS.forEach(a => actions.add(a));
   }
   if (options.resourceTypes.includes(ATTACHED_TARGET_GROUP)) {
     (options.operation === 'deploy'
@@ -426,6 +436,9 @@ export function simulationResourceArn(
   }
   if (service === 'ssm') {
     return `arn:${p}:ssm:${region}::parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64`;
+  }
+  if (service === 'acm') {
+    return `arn:${p}:acm:${region}:${accountId}:certificate/00000000-0000-0000-0000-000000000000`;
   }
   if (service === 'secretsmanager') {
     return `arn:${p}:secretsmanager:${region}:${accountId}:secret:rds!db-EXAMPLE`;

@@ -17,6 +17,11 @@ import {
   DetachLoadBalancerTargetGroupsCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  ACMClient,
+  DescribeCertificateCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-acm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SimulatedCloudFormation } from './cloudFormation';
@@ -39,6 +44,7 @@ export function simulateAws(options: SimulatedAwsOptions) {
   const iam = mockClient(IAMClient);
   const eks = mockClient(EKSClient);
   const autoScaling = mockClient(AutoScalingClient);
+  const acm = mockClient(ACMClient);
   const callerArn =
     options.callerArn ??
     `arn:aws:sts::${
@@ -88,17 +94,39 @@ export function simulateAws(options: SimulatedAwsOptions) {
     .on(DetachLoadBalancerTargetGroupsCommand)
     .callsFake(handle(i => nodeGroups.detachLoadBalancerTargetGroups(i)));
 
+  // Every certificate of the account and region is issued and valid.
+  acm.on(DescribeCertificateCommand).callsFake(async ({ CertificateArn }) => {
+    if (
+      !CertificateArn?.startsWith(
+        `arn:aws:acm:${options.region}:${options.accountId}:certificate/`,
+      )
+    ) {
+      throw new ResourceNotFoundException({
+        $metadata: {},
+        message: `Could not find certificate ${CertificateArn}.`,
+      });
+    }
+    return {
+      Certificate: {
+        CertificateArn,
+        DomainName: 'bpa.example.com',
+        Status: 'ISSUED',
+        NotAfter: new Date(Date.now() + 365 * 86_400_000),
+      },
+    };
+  });
+
   simulateIdentity(options, sts, iam, callerArn);
 
   const all: Array<{
     calls(): unknown[];
     resetHistory(): unknown;
     restore(): unknown;
-  }> = [cfn, sts, iam, eks, autoScaling];
+  }> = [cfn, sts, iam, eks, autoScaling, acm];
   return {
     cloudFormation,
     nodeGroups,
-    mocks: { cfn, sts, iam, eks, autoScaling },
+    mocks: { cfn, sts, iam, eks, autoScaling, acm },
     /** AWS API calls made so far, every service. */
     callCount: () => all.reduce((n, m) => n + m.calls().length, 0),
     /** CloudFormation calls so far, in order, by command name (`CreateChangeSet`). */

@@ -61,6 +61,22 @@ describe('bpa:aws:deploy', () => {
     );
   });
 
+  it('refuses a certificate ACM does not have before the edge stack is started', async () => {
+    env = await awsTestEnvironment();
+    await deploy({ stacks: ['network'] });
+    const elsewhere = CERTIFICATE_ARN.replace('123456789012', '210987654321');
+
+    const { error } = await deploy({
+      stacks: ['edge'],
+      certificateArn: elsewhere,
+    });
+
+    expect(error?.message).toBe(
+      `certificateArn: ACM has no certificate ${elsewhere}; request or import it in the environment's account and region first`,
+    );
+    expect(changeSets().map(c => c.StackName)).toEqual(['bpa-demo-network']);
+  });
+
   it("gives the cluster the portal's role (not its session) and the edge its certificate", async () => {
     env = await awsTestEnvironment();
     await deploy({ stacks: ['network'] });

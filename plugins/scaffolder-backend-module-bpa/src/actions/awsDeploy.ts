@@ -12,6 +12,7 @@ import {
   readsSsmParameters,
   requiredActions,
   resourceTypes,
+  listenerCertificateProblem,
   verifyAwsAccess,
 } from '@internal/backstage-plugin-bpa-node';
 import { examples } from './awsDeploy.examples';
@@ -213,6 +214,13 @@ export function createAwsDeployAction(options: AwsActionOptions) {
         operation: 'deploy',
         logger: ctx.logger,
       });
+      if (kinds.includes('edge')) {
+        const problem = await listenerCertificateProblem(
+          clients.acm,
+          ctx.input.certificateArn!,
+        );
+        if (problem) throw new InputError(problem);
+      }
       const deployer = stackDeployer(
         ctx,
         clients,
