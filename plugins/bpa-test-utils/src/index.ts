@@ -15,6 +15,7 @@ export * from './motoTemplates';
 export * from './postgres';
 export * from './prepareScript';
 export * from './prism';
+export * from './sdkCalls';
 export * from './secretsManager';
 export * from './aws/clock';
 export * from './aws/cloudFormation';

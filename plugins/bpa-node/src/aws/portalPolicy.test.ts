@@ -1,0 +1,182 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  REFERENCE_SPEC_INPUT,
+  parseEnvironmentSpec,
+} from '@internal/backstage-plugin-bpa-common';
+import {
+  PolicyDocumentJson,
+  policyAllows,
+  sdkCallsIn,
+} from '@internal/backstage-plugin-bpa-test-utils';
+import { renderStackTemplates } from '../plan/cloudformation';
+import { requiredActions } from './permissions';
+import {
+  parseTemplateBody,
+  readsSsmParameters,
+  resourceTypes,
+} from './templateBody';
+
+/**
+ * The portal policy against what the code really calls: every AWS API call
+ * of the apply, the teardown and the live status, read from the runtime
+ * sources (`new XxxCommand(` of an `@aws-sdk/client-*` command, and the one
+ * call signed by hand), must be allowed by docs/iam/portal-policy.json on
+ * the resources it is made on. A new call without its permission fails here.
+ */
+const plugins = path.resolve(__dirname, '../../..');
+const calls = sdkCallsIn(
+  ['bpa-node/src', 'scaffolder-backend-module-bpa/src', 'bpa-backend/src'].map(
+    dir => path.join(plugins, dir),
+  ),
+);
+const policy: PolicyDocumentJson = JSON.parse(
+  fs.readFileSync(path.join(plugins, '../docs/iam/portal-policy.json'), 'utf8'),
+);
+
+/** Calls AWS answers without any permission. */
+const NEEDS_NO_PERMISSION: Record<string, string> = {
+  // "No permissions are required to perform this operation" (STS API reference).
+  'sts:GetCallerIdentity': 'always allowed',
+};
+
+/** What the ECR login is for: helm pulls the chart with its token, and the registry checks these (ECR's "Private repository policies"). */
+const REGISTRY_PULL_ACTIONS = [
+  'ecr:BatchGetImage',
+  'ecr:GetDownloadUrlForLayer',
+  'ecr:BatchCheckLayerAvailability',
+];
+
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const arn = (service: string, resource: string, region = REGION) =>
+  `arn:aws:${service}:${region}:${ACCOUNT}:${resource}`;
+
+/**
+ * The resources each call is made on, as the code names them (secrets of
+ * the environment and RDS's own, the environment's cluster, stacks, VPC
+ * endpoint, Auto Scaling groups); calls not listed act on `*`.
+ */
+function resourcesOf(action: string): string[] {
+  const [service, operation] = action.split(':');
+  const bpaSecret = arn(
+    'secretsmanager',
+    'secret:bpa/bpa-demo/postgres-root-AbCdEf',
+  );
+  switch (service) {
+    case 'cloudformation':
+      return [arn('cloudformation', 'stack/bpa-demo-network/0a1b2c3d')];
+    case 'secretsmanager':
+      // The references of the plan read RDS's master secret as well.
+      return operation === 'GetSecretValue'
+        ? [bpaSecret, arn('secretsmanager', 'secret:rds!db-0a1b2c3d-AbCdEf')]
+        : [bpaSecret];
+    case 'eks':
+      return operation === 'DescribeNodegroup'
+        ? [arn('eks', 'nodegroup/bpa-demo-eks/bpa-demo-node-1/0a1b2c3d')]
+        : [arn('eks', 'cluster/bpa-demo-eks')];
+    case 'ec2':
+      return operation === 'CreateVpcEndpoint'
+        ? [
+            'vpc-endpoint/*',
+            'vpc/vpc-0a1b2c3d',
+            'subnet/subnet-0a1b2c3d',
+            'security-group/sg-0a1b2c3d',
+          ].map(r => arn('ec2', r))
+        : [arn('ec2', 'vpc-endpoint/vpce-0a1b2c3d')];
+    case 'autoscaling':
+      return [
+        arn(
+          'autoscaling',
+          'autoScalingGroup:0a1b2c3d:autoScalingGroupName/eks-node-1',
+        ),
+      ];
+    case 'acm':
+      return [arn('acm', 'certificate/0a1b2c3d')];
+    case 'iam':
+      return [`arn:aws:iam::${ACCOUNT}:role/bpa-portal`];
+    case 'ecr':
+      return operation === 'GetAuthorizationToken'
+        ? ['*']
+        : [arn('ecr', 'repository/bpa/bpa-chart')];
+    default:
+      return ['*'];
+  }
+}
+
+/** What the requests carry: the environment's tags on what is created and what exists, EC2's tag-on-create, EKS's Auto Scaling tag. */
+const CONTEXT: Record<string, string[]> = {
+  'aws:RequestedRegion': [REGION],
+  'aws:RequestTag/bpa:environment': ['bpa-demo'],
+  'aws:ResourceTag/bpa:environment': ['bpa-demo'],
+  'aws:TagKeys': ['bpa:environment', 'bpa:owner'],
+  'aws:ResourceTag/k8s.io/cluster-autoscaler/enabled': ['true'],
+  'ec2:CreateAction': ['CreateVpcEndpoint'],
+};
+
+const denied = (actions: string[]) =>
+  actions.flatMap(action =>
+    resourcesOf(action)
+      .filter(resource => !policyAllows(policy, action, resource, CONTEXT))
+      .map(resource => `${action} on ${resource}`),
+  );
+
+const unique = (actions: string[]) => [...new Set(actions)].sort();
+
+describe('docs/iam/portal-policy.json against the calls the code makes', () => {
+  const actions = unique(calls.map(c => c.action));
+
+  it('finds the calls: stacks, secrets, the PrivateLink endpoint, EKS, Auto Scaling, ACM, STS, IAM, the ECR login', () => {
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'cloudformation:CreateChangeSet',
+        'secretsmanager:CreateSecret',
+        'ec2:CreateVpcEndpoint',
+        'ec2:DeleteVpcEndpoints',
+        'eks:DescribeCluster',
+        'autoscaling:AttachLoadBalancerTargetGroups',
+        'acm:DescribeCertificate',
+        'sts:GetCallerIdentity',
+        'iam:SimulatePrincipalPolicy',
+        'ecr:GetAuthorizationToken',
+      ]),
+    );
+  });
+
+  it('allows every one of them on the resources it is made on', () => {
+    expect(denied(actions.filter(a => !NEEDS_NO_PERMISSION[a]))).toEqual([]);
+  });
+
+  it("allows pulling the chart from the environment's ECR with the login's token", () => {
+    expect(denied(REGISTRY_PULL_ACTIONS)).toEqual([]);
+  });
+
+  it('lists every call of the stack operations among the actions the access check simulates (permissions.ts)', () => {
+    const templates = renderStackTemplates(
+      parseEnvironmentSpec(REFERENCE_SPEC_INPUT),
+    ).map(a => parseTemplateBody(a.content));
+    const simulated = new Set(
+      (['deploy', 'teardown'] as const).flatMap(operation =>
+        requiredActions({
+          operation,
+          resourceTypes: templates.flatMap(resourceTypes),
+          readsSsmParameters: templates.some(readsSsmParameters),
+          replacesStacks: true,
+        }),
+      ),
+    );
+    const stackOperations = calls.filter(c =>
+      /bpa-node\/src\/aws\/(stackDeployer|teardown|loadBalancerTargets|certificate)\.ts$/.test(
+        c.file,
+      ),
+    );
+    expect(stackOperations.length).toBeGreaterThan(10);
+    expect(
+      unique(
+        stackOperations
+          .map(c => c.action)
+          .filter(a => !simulated.has(a) && !NEEDS_NO_PERMISSION[a]),
+      ),
+    ).toEqual([]);
+  });
+});
