@@ -9,9 +9,11 @@ import {
  * environments. CloudFormation runs without a service role, so it calls every
  * resource API with the caller's credentials: the actions follow from the
  * resource types in the stacks, plus what the apply calls itself (stack
- * operations, attaching the node groups to the load balancer).
- * `docs/iam/portal-policy.json` grants exactly these (a test keeps the two
- * in step).
+ * operations, attaching the node groups to the load balancer, the
+ * certificate check). `docs/iam/portal-policy.json` grants these and what
+ * the other steps call: permissions.test.ts evaluates it for these actions,
+ * portalPolicy.test.ts for every SDK command the code sends, and checks that
+ * the stack operations' own calls are listed here.
  */
 
 /** What CloudFormation does to a resource type, and the API actions each needs. */
