@@ -85,13 +85,15 @@ beforeEach(async () => {
   });
 });
 
-/** Starts the operation, then waits for it as a resumed task does (see above). */
+/** Waits for an operation as a resumed task does (see above). */
+const waitFor = (deployment: StackDeployment) =>
+  deployer.wait({ ...deployment, token: null });
+
+/** Starts the operation, then waits for it. */
 async function deploy(request: StackRequest) {
   const deployment = await deployer.start(request);
   return { deployment, result: await waitFor(deployment) };
 }
-const waitFor = (deployment: StackDeployment) =>
-  deployer.wait({ ...deployment, token: null });
 
 const commands = () => sent.map(c => c.command);
 
