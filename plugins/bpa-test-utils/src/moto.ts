@@ -23,6 +23,13 @@ export const MOTO_CREDENTIALS = {
 export const MOTO_ACCOUNT_ID = '123456789012';
 
 /**
+ * How long a test (or a setup) against moto may take. moto loads each
+ * service on its first request, and on a machine shared with the rest of
+ * the suite that can take tens of seconds.
+ */
+export const MOTO_TEST_TIMEOUT_MS = 120_000;
+
+/**
  * The Python that has moto: `BPA_PYTHON`, else `python3` from PATH
  * (scripts/python-tools.sh installs `moto[server]` into it).
  */
@@ -48,7 +55,17 @@ async function answers(url: string): Promise<boolean> {
  * it answers (about a second). Fails, with the way to install it, when moto
  * cannot start: the tests that need it must fail, never skip.
  */
-export async function startMoto(timeoutMs = 30_000): Promise<MotoServer> {
+export async function startMoto(
+  options: {
+    /**
+     * Also point `AWS_ENDPOINT_URL` at moto until `stop()`, for the clients
+     * the code builds itself (they honour it); the previous value comes back.
+     */
+    asDefaultEndpoint?: boolean;
+    timeoutMs?: number;
+  } = {},
+): Promise<MotoServer> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const python = motoPython();
@@ -95,6 +112,8 @@ export async function startMoto(timeoutMs = 30_000): Promise<MotoServer> {
     }
     await new Promise(r => setTimeout(r, 100));
   }
+  const endpointBefore = process.env.AWS_ENDPOINT_URL;
+  if (options.asDefaultEndpoint) process.env.AWS_ENDPOINT_URL = endpoint;
   return {
     endpoint,
     pid: child.pid!,
@@ -106,7 +125,13 @@ export async function startMoto(timeoutMs = 30_000): Promise<MotoServer> {
         throw new Error(`moto's reset answered ${response.status}`);
       }
     },
-    stop,
+    async stop() {
+      if (options.asDefaultEndpoint) {
+        if (endpointBefore === undefined) delete process.env.AWS_ENDPOINT_URL;
+        else process.env.AWS_ENDPOINT_URL = endpointBefore;
+      }
+      await stop();
+    },
   };
 }
 

@@ -9,6 +9,7 @@ import forge from 'node-forge';
 import {
   MOTO_ACCOUNT_ID,
   MOTO_CREDENTIALS,
+  MOTO_TEST_TIMEOUT_MS,
   MotoServer,
   recordingLogger,
   startMoto,
@@ -29,12 +30,10 @@ const region = 'us-east-1';
 let moto: MotoServer;
 let clients: AwsClients;
 let acm: ACMClient;
-const endpointBefore = process.env.AWS_ENDPOINT_URL;
 
 beforeAll(async () => {
-  moto = await startMoto();
   // The role is assumed by @backstage/integration-aws-node's own STS client, which only the environment points at moto.
-  process.env.AWS_ENDPOINT_URL = moto.endpoint;
+  moto = await startMoto({ asDefaultEndpoint: true });
   clients = await awsClientFactoryFromConfig(
     new ConfigReader({
       aws: {
@@ -49,12 +48,8 @@ beforeAll(async () => {
     endpoint: moto.endpoint,
     credentials: MOTO_CREDENTIALS,
   });
-});
-afterAll(async () => {
-  if (endpointBefore === undefined) delete process.env.AWS_ENDPOINT_URL;
-  else process.env.AWS_ENDPOINT_URL = endpointBefore;
-  await moto?.stop();
-});
+}, MOTO_TEST_TIMEOUT_MS);
+afterAll(() => moto?.stop());
 
 /** A self-signed certificate valid from `from` to `to`, imported into ACM. */
 async function importCertificate(from: Date, to: Date): Promise<string> {
@@ -86,7 +81,7 @@ async function importCertificate(from: Date, to: Date): Promise<string> {
 const DAY = 86_400_000;
 
 describe('the access checks on moto', () => {
-  jest.setTimeout(60_000);
+  jest.setTimeout(MOTO_TEST_TIMEOUT_MS);
 
   it('knows who the portal is from STS (the role aws.accounts assumes), and goes on with a warning when the simulation cannot run', async () => {
     const logger = recordingLogger();

@@ -23,6 +23,7 @@ import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import {
   MOTO_ACCOUNT_ID,
   MOTO_CREDENTIALS,
+  MOTO_TEST_TIMEOUT_MS,
   MotoServer,
   motoAppConfig,
   recordingLogger,
@@ -52,11 +53,9 @@ let moto: MotoServer;
 let clients: AwsClients;
 let autoScaling: AutoScalingClient;
 let targetGroupArns: string[];
-const endpointBefore = process.env.AWS_ENDPOINT_URL;
 
 beforeAll(async () => {
-  moto = await startMoto();
-  process.env.AWS_ENDPOINT_URL = moto.endpoint;
+  moto = await startMoto({ asDefaultEndpoint: true });
   const sdk = {
     region,
     endpoint: moto.endpoint,
@@ -137,12 +136,8 @@ beforeAll(async () => {
       return TargetGroups![0].TargetGroupArn!;
     }),
   );
-});
-afterAll(async () => {
-  if (endpointBefore === undefined) delete process.env.AWS_ENDPOINT_URL;
-  else process.env.AWS_ENDPOINT_URL = endpointBefore;
-  await moto?.stop();
-});
+}, MOTO_TEST_TIMEOUT_MS);
+afterAll(() => moto?.stop());
 
 async function attachedTargetGroups(): Promise<string[][]> {
   const { AutoScalingGroups = [] } = await autoScaling.send(
@@ -152,7 +147,7 @@ async function attachedTargetGroups(): Promise<string[][]> {
 }
 
 describe('EKS and Auto Scaling on moto', () => {
-  jest.setTimeout(30_000);
+  jest.setTimeout(MOTO_TEST_TIMEOUT_MS);
 
   it('connects to the cluster from DescribeCluster: its endpoint and CA, an STS-signed token', async () => {
     const connector = createKubernetesConnector({

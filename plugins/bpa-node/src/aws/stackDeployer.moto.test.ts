@@ -17,6 +17,7 @@ import {
 import {
   MOTO_ACCOUNT_ID,
   MOTO_CREDENTIALS,
+  MOTO_TEST_TIMEOUT_MS,
   MotoServer,
   SentCommand,
   motoAppConfig,
@@ -67,7 +68,7 @@ beforeAll(async () => {
   };
   ecr = new ECRClient(sdk);
   ec2 = new EC2Client(sdk);
-});
+}, MOTO_TEST_TIMEOUT_MS);
 afterAll(() => moto?.stop());
 
 beforeEach(async () => {
@@ -125,7 +126,7 @@ function registryWithAnotherImage(): StackRequest {
 }
 
 describe('StackDeployer on moto', () => {
-  jest.setTimeout(60_000);
+  jest.setTimeout(MOTO_TEST_TIMEOUT_MS);
 
   it('creates the registry stack through a change set: ECR has the planned repositories', async () => {
     const { deployment, result } = await deploy(requests.registry);

@@ -14,6 +14,7 @@ import {
 } from '@internal/backstage-plugin-bpa-common';
 import {
   MOTO_ACCOUNT_ID,
+  MOTO_TEST_TIMEOUT_MS,
   MotoServer,
   motoAppConfig,
   recordingLogger,
@@ -37,20 +38,14 @@ const NAMES = [
 
 let moto: MotoServer;
 let secretsManager: SecretsManagerClient;
-const endpointBefore = process.env.AWS_ENDPOINT_URL;
 
 beforeAll(async () => {
-  moto = await startMoto();
-  process.env.AWS_ENDPOINT_URL = moto.endpoint;
+  moto = await startMoto({ asDefaultEndpoint: true });
   secretsManager = await inClusterServicesFromConfig(
     new ConfigReader(motoAppConfig()),
   ).secretsManager({ accountId: MOTO_ACCOUNT_ID, region: spec.aws.region });
-});
-afterAll(async () => {
-  if (endpointBefore === undefined) delete process.env.AWS_ENDPOINT_URL;
-  else process.env.AWS_ENDPOINT_URL = endpointBefore;
-  await moto?.stop();
-});
+}, MOTO_TEST_TIMEOUT_MS);
+afterAll(() => moto?.stop());
 beforeEach(() => moto.reset());
 
 const step = () => ({
@@ -73,7 +68,7 @@ const versions = async (name: string) =>
   ).Versions?.length;
 
 describe('Secrets Manager on moto', () => {
-  jest.setTimeout(30_000);
+  jest.setTimeout(MOTO_TEST_TIMEOUT_MS);
 
   it('creates the three PostgreSQL password secrets once, tagged, and never rewrites them', async () => {
     const first = await ensurePostgresSecrets(secretsManager, spec, step());

@@ -19,6 +19,7 @@ import {
 import { atlasAwsClientFactoryFromConfig } from '@internal/backstage-plugin-bpa-node';
 import {
   MOTO_CREDENTIALS,
+  MOTO_TEST_TIMEOUT_MS,
   MotoServer,
   motoAppConfig,
   motoCompatibleTemplate,
@@ -48,11 +49,9 @@ let moto: MotoServer;
 let ec2: EC2Client;
 let secretsManager: SecretsManagerClient;
 let outputs: Record<string, string>;
-const endpointBefore = process.env.AWS_ENDPOINT_URL;
 
 beforeAll(async () => {
-  moto = await startMoto();
-  process.env.AWS_ENDPOINT_URL = moto.endpoint;
+  moto = await startMoto({ asDefaultEndpoint: true });
   const sdk = {
     region,
     endpoint: moto.endpoint,
@@ -60,12 +59,8 @@ beforeAll(async () => {
   };
   ec2 = new EC2Client(sdk);
   secretsManager = new SecretsManagerClient(sdk);
-});
-afterAll(async () => {
-  if (endpointBefore === undefined) delete process.env.AWS_ENDPOINT_URL;
-  else process.env.AWS_ENDPOINT_URL = endpointBefore;
-  await moto?.stop();
-});
+}, MOTO_TEST_TIMEOUT_MS);
+afterAll(() => moto?.stop());
 
 beforeEach(async () => {
   await moto.reset();
@@ -90,15 +85,8 @@ beforeEach(async () => {
 });
 
 function actions() {
+  // bpa:atlas:cluster creates the cluster in it.
   const atlas = new FakeAtlas();
-  atlas.clusters.set('bpa-demo-mongo', {
-    name: 'bpa-demo-mongo',
-    stateName: 'IDLE',
-    terminationProtectionEnabled: true,
-    connectionStrings: {
-      standardSrv: 'mongodb+srv://bpa-demo-mongo.ab1cd.mongodb.net',
-    },
-  });
   const options = {
     atlas,
     awsClients: atlasAwsClientFactoryFromConfig(
@@ -137,7 +125,7 @@ async function run(action: { handler(ctx: any): Promise<void> }, input = {}) {
 }
 
 describe('the Atlas actions on moto', () => {
-  jest.setTimeout(60_000);
+  jest.setTimeout(MOTO_TEST_TIMEOUT_MS);
 
   it('puts the interface VPC endpoint in the private subnets, and the connection string beside the user in the secret', async () => {
     const { cluster, privateEndpoint } = actions();
