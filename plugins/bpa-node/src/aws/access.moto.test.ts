@@ -158,14 +158,12 @@ describe('the access checks on moto', () => {
         valid,
         new Date(now.getTime() + 91 * DAY),
       ),
-    ).toMatch(
-      /^certificateArn: certificate .* \(bpa\.example\.com\) expired on /,
-    );
+    ).toMatch(/^certificate .* \(bpa\.example\.com\) expired on /);
     expect(await listenerCertificateProblem(clients.acm, pending!)).toContain(
       'is PENDING_VALIDATION (finish its DNS or email validation first)',
     );
     expect(await listenerCertificateProblem(clients.acm, missing)).toBe(
-      `certificateArn: ACM has no certificate ${missing}; request or import it in the environment's account and region first`,
+      `ACM has no certificate ${missing}; request or import it in the environment's account and region first`,
     );
   });
 });

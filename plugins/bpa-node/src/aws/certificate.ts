@@ -23,7 +23,7 @@ export async function listenerCertificateProblem(
   } catch (error) {
     const e = error as Error;
     if (e.name === 'ResourceNotFoundException') {
-      return `certificateArn: ACM has no certificate ${certificateArn}; request or import it in the environment's account and region first`;
+      return `ACM has no certificate ${certificateArn}; request or import it in the environment's account and region first`;
     }
     throw new Error(
       `ACM DescribeCertificate ${certificateArn} failed: ${e.name}: ${e.message}`,
@@ -35,12 +35,12 @@ export async function listenerCertificateProblem(
       status === 'PENDING_VALIDATION'
         ? ' (finish its DNS or email validation first)'
         : '';
-    return `certificateArn: certificate ${certificateArn} (${
+    return `certificate ${certificateArn} (${
       certificate?.DomainName ?? 'no domain'
     }) is ${status}${hint}; the load balancer's listeners need an issued certificate`;
   }
   if (certificate?.NotAfter && new Date(certificate.NotAfter) <= now) {
-    return `certificateArn: certificate ${certificateArn} (${
+    return `certificate ${certificateArn} (${
       certificate.DomainName
     }) expired on ${new Date(certificate.NotAfter).toISOString()}`;
   }

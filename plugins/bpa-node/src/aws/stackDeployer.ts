@@ -518,21 +518,12 @@ export class StackDeployer {
     let existing = stack
       ? await this.describeChangeSet(stackName, changeSetName)
       : undefined;
-    if (existing?.ExecutionStatus === 'EXECUTE_COMPLETE') {
-      // CloudFormation keeps the change set it executed (it deletes the others): the stack already runs this template, parameters and tags.
-      return this.unchanged(
-        kind,
-        stackName,
-        existing.StackId ?? stack?.StackId,
-      );
-    }
-    const takeOver =
-      ['CREATE_PENDING', 'CREATE_IN_PROGRESS'].includes(
-        existing?.Status ?? '',
-      ) ||
-      (existing?.Status === 'CREATE_COMPLETE' &&
-        existing.ExecutionStatus === 'AVAILABLE');
-    if (existing && !takeOver) {
+    if (
+      existing &&
+      !['CREATE_PENDING', 'CREATE_IN_PROGRESS', 'CREATE_COMPLETE'].includes(
+        existing.Status ?? '',
+      )
+    ) {
       await this.deleteChangeSet(stackName, changeSetName);
       existing = undefined;
     }
@@ -579,11 +570,14 @@ export class StackDeployer {
     if (changeSet.Status === 'FAILED') {
       if (NO_CHANGES.test(changeSet.StatusReason ?? '')) {
         await this.deleteChangeSet(stackName, changeSetName);
-        return this.unchanged(
-          kind,
-          stackName,
-          changeSet.StackId ?? stack?.StackId,
+        this.logger.info(
+          `[${kind}] ${stackName}: no changes, the stack already matches the plan`,
         );
+        return {
+          stackId: changeSet.StackId ?? stack?.StackId ?? null,
+          change: 'unchanged',
+          token: null,
+        };
       }
       throw new Error(
         `CloudFormation refused the change set for stack ${stackName}: ${
@@ -618,13 +612,6 @@ export class StackDeployer {
       change: changeSetType.toLowerCase(),
       token,
     };
-  }
-
-  private unchanged(kind: StackKind, stackName: string, stackId?: string) {
-    this.logger.info(
-      `[${kind}] ${stackName}: no changes, the stack already matches the plan`,
-    );
-    return { stackId: stackId ?? null, change: 'unchanged', token: null };
   }
 
   private async describeChangeSet(

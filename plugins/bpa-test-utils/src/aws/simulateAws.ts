@@ -27,6 +27,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { SimulatedCloudFormation } from './cloudFormation';
 import { simulateIdentity } from './identity';
 import { SimulatedNodeGroups } from './nodeGroups';
+import { TEST_PARAMETERS } from './fixtures';
 import { SimulatedAwsOptions } from './options';
 
 /**
@@ -94,13 +95,9 @@ export function simulateAws(options: SimulatedAwsOptions) {
     .on(DetachLoadBalancerTargetGroupsCommand)
     .callsFake(handle(i => nodeGroups.detachLoadBalancerTargetGroups(i)));
 
-  // Every certificate of the account and region is issued and valid.
+  // ACM holds one certificate, issued and valid: the fixtures' (TEST_PARAMETERS).
   acm.on(DescribeCertificateCommand).callsFake(async ({ CertificateArn }) => {
-    if (
-      !CertificateArn?.startsWith(
-        `arn:aws:acm:${options.region}:${options.accountId}:certificate/`,
-      )
-    ) {
+    if (CertificateArn !== TEST_PARAMETERS.CertificateArn) {
       throw new ResourceNotFoundException({
         $metadata: {},
         message: `Could not find certificate ${CertificateArn}.`,

@@ -307,6 +307,19 @@ describe('bpa:environment:plan in apply mode: the prerequisites of the apply', (
     ]);
   });
 
+  it('refuses a certificate ACM does not have in the account (ACM DescribeCertificate)', async () => {
+    const unknown = CERTIFICATE_ARN.replace(
+      /certificate\/.*/,
+      'certificate/11111111-2222-3333-4444-555555555555',
+    );
+
+    const { error } = await plan(ready(), { certificateArn: unknown });
+
+    expect(missing(error)).toEqual([
+      `certificateArn: ACM has no certificate ${unknown}; request or import it in the environment's account and region first`,
+    ]);
+  });
+
   it('lists everything missing at once: certificate, AWS credentials, Atlas credentials and helm', async () => {
     const { error, written, outputs } = await plan(
       {

@@ -15,6 +15,7 @@ import {
   readsSsmParameters,
   requiredActions,
   resourceTypes,
+  listenerCertificateProblem,
   verifyAwsAccess,
 } from '@internal/backstage-plugin-bpa-node';
 
@@ -63,6 +64,7 @@ async function awsMissing(
   spec: EnvironmentSpec,
   artifacts: PlanArtifact[],
   logger: ProgressLogger,
+  certificateArn: string | undefined,
 ): Promise<MissingPrerequisite[]> {
   const { accountId, region } = spec.aws;
   const what = `AWS credentials for account ${accountId}`;
@@ -85,7 +87,10 @@ async function awsMissing(
       operation: 'apply',
       logger,
     });
-    return [];
+    const certificate =
+      certificateArn &&
+      (await listenerCertificateProblem(clients.acm, certificateArn));
+    return certificate ? [{ what: 'certificateArn', fix: certificate }] : [];
   } catch (error) {
     if (error instanceof AwsAccessError && error.deniedActions.length) {
       return [{ what: 'AWS permissions', fix: error.message }];
@@ -172,7 +177,7 @@ async function toolsMissing(
 /**
  * Everything "plan and apply" needs that the request does not say, checked
  * at once and read-only: AWS credentials for the account and the IAM
- * permissions of the stacks, Atlas credentials and access to the project,
+ * permissions of the stacks, the listeners' certificate in ACM, Atlas credentials and access to the project,
  * helm. Returns every missing one.
  */
 export async function missingApplyPrerequisites(
@@ -180,9 +185,11 @@ export async function missingApplyPrerequisites(
   spec: EnvironmentSpec,
   artifacts: PlanArtifact[],
   logger: ProgressLogger,
+  /** The load balancer's certificate, once its ARN is well formed: ACM must have it issued. */
+  certificateArn?: string,
 ): Promise<MissingPrerequisite[]> {
   const found = await Promise.all([
-    awsMissing(prerequisites, spec, artifacts, logger),
+    awsMissing(prerequisites, spec, artifacts, logger, certificateArn),
     atlasMissing(prerequisites.atlas, spec, logger),
     toolsMissing(prerequisites.helmBinary, logger),
   ]);

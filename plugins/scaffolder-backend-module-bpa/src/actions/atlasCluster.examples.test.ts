@@ -1,5 +1,10 @@
 import yaml from 'yaml';
-import { FakeAtlas, fakeAws, fakeClock, runAction } from '../__testUtils__/atlas';
+import {
+  FakeAtlas,
+  fakeAws,
+  fakeClock,
+  runAction,
+} from '../__testUtils__/atlas';
 import { createAtlasClusterAction } from './atlasCluster';
 import { examples } from './atlasCluster.examples';
 

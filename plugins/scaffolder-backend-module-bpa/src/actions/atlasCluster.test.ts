@@ -5,7 +5,12 @@ import {
   AtlasApiError,
   AtlasClient,
 } from '@internal/backstage-plugin-bpa-node';
-import { FakeAtlas, fakeAws, fakeClock, runAction } from '../__testUtils__/atlas';
+import {
+  FakeAtlas,
+  fakeAws,
+  fakeClock,
+  runAction,
+} from '../__testUtils__/atlas';
 import { createAtlasClusterAction } from './atlasCluster';
 
 const spec = REFERENCE_SPEC_INPUT as unknown as JsonObject;

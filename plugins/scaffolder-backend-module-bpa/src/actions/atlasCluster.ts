@@ -18,9 +18,7 @@ import {
   waitOptions,
 } from './atlasCommon';
 import { examples } from './atlasCluster.examples';
-import {
-  specInput,
-} from './util';
+import { specInput } from './util';
 
 /** A dedicated M30 takes 7 to 15 minutes; larger tiers and busy regions longer. */
 const DEFAULT_WAIT = { pollIntervalSeconds: 30, timeoutMinutes: 60 };

@@ -1,5 +1,10 @@
 import yaml from 'yaml';
-import { FakeAtlas, fakeAws, fakeClock, runAction } from '../__testUtils__/atlas';
+import {
+  FakeAtlas,
+  fakeAws,
+  fakeClock,
+  runAction,
+} from '../__testUtils__/atlas';
 import { createAtlasPrivateEndpointAction } from './atlasPrivateEndpoint';
 import { examples } from './atlasPrivateEndpoint.examples';
 

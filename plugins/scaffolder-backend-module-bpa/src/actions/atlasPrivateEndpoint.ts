@@ -13,9 +13,7 @@ import {
   waitOptions,
 } from './atlasCommon';
 import { examples } from './atlasPrivateEndpoint.examples';
-import {
-  specInput,
-} from './util';
+import { specInput } from './util';
 
 /** Endpoint services and endpoints take minutes; the private string follows the cluster. */
 const DEFAULT_WAIT = { pollIntervalSeconds: 15, timeoutMinutes: 45 };

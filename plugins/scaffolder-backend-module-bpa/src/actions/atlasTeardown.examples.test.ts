@@ -1,5 +1,10 @@
 import yaml from 'yaml';
-import { FakeAtlas, fakeAws, fakeClock, runAction } from '../__testUtils__/atlas';
+import {
+  FakeAtlas,
+  fakeAws,
+  fakeClock,
+  runAction,
+} from '../__testUtils__/atlas';
 import { createAtlasTeardownAction } from './atlasTeardown';
 import { examples } from './atlasTeardown.examples';
 

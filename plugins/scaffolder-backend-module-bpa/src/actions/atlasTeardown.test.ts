@@ -4,7 +4,12 @@ import {
   DEFAULT_SUPPORTED_VERSIONS,
   REFERENCE_SPEC_INPUT,
 } from '@internal/backstage-plugin-bpa-common';
-import { FakeAtlas, fakeAws, fakeClock, runAction } from '../__testUtils__/atlas';
+import {
+  FakeAtlas,
+  fakeAws,
+  fakeClock,
+  runAction,
+} from '../__testUtils__/atlas';
 import { createAtlasClusterAction } from './atlasCluster';
 import { createAtlasPrivateEndpointAction } from './atlasPrivateEndpoint';
 import { createAtlasTeardownAction } from './atlasTeardown';

@@ -13,9 +13,7 @@ import {
   waitOptions,
 } from './atlasCommon';
 import { examples } from './atlasTeardown.examples';
-import {
-  teardownSpecInput,
-} from './util';
+import { teardownSpecInput } from './util';
 
 const DEFAULT_WAIT = { pollIntervalSeconds: 15, timeoutMinutes: 45 };
 

@@ -219,7 +219,7 @@ export function createAwsDeployAction(options: AwsActionOptions) {
           clients.acm,
           ctx.input.certificateArn!,
         );
-        if (problem) throw new InputError(problem);
+        if (problem) throw new InputError(`certificateArn: ${problem}`);
       }
       const deployer = stackDeployer(
         ctx,

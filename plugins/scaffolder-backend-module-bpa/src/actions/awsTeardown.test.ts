@@ -55,10 +55,14 @@ describe('bpa:aws:teardown', () => {
     }
     const detaches = env.aws.mocks.autoScaling
       .calls()
-      .filter(c => c.args[0].constructor.name === 'DetachLoadBalancerTargetGroupsCommand');
-    expect(detaches.map(c => (c.args[0].input as any).AutoScalingGroupName).sort()).toEqual(
-      [...groups].sort(),
-    );
+      .filter(
+        c =>
+          c.args[0].constructor.name ===
+          'DetachLoadBalancerTargetGroupsCommand',
+      );
+    expect(
+      detaches.map(c => (c.args[0].input as any).AutoScalingGroupName).sort(),
+    ).toEqual([...groups].sort());
     const edgeDeletion = env.aws.mocks.cfn
       .calls()
       .find(
@@ -68,7 +72,9 @@ describe('bpa:aws:teardown', () => {
       )!;
     expect(detaches.every(c => c.calledBefore(edgeDeletion as any))).toBe(true);
     expect(lines).toContainEqual(
-      expect.stringMatching(/^info Auto Scaling group eks-node-1-\S+ taken off the load balancer \(\S+HttpsTargetGroupArn\S+, /),
+      expect.stringMatching(
+        /^info Auto Scaling group eks-node-1-\S+ taken off the load balancer \(\S+HttpsTargetGroupArn\S+, /,
+      ),
     );
 
     // Run again: the stacks are gone, nothing is detached twice.
@@ -78,7 +84,11 @@ describe('bpa:aws:teardown', () => {
     expect(
       env.aws.mocks.autoScaling
         .calls()
-        .filter(c => c.args[0].constructor.name === 'DetachLoadBalancerTargetGroupsCommand'),
+        .filter(
+          c =>
+            c.args[0].constructor.name ===
+            'DetachLoadBalancerTargetGroupsCommand',
+        ),
     ).toHaveLength(4);
   });
 
@@ -91,7 +101,9 @@ describe('bpa:aws:teardown', () => {
         createAwsTeardownAction(denied.actionOptions),
         { spec: REFERENCE_SPEC, liftDeletionProtection: true } as any,
       );
-      expect(error?.message).toContain('autoscaling:DetachLoadBalancerTargetGroups');
+      expect(error?.message).toContain(
+        'autoscaling:DetachLoadBalancerTargetGroups',
+      );
       expect(denied.aws.inputsOf('DeleteStack')).toEqual([]);
     } finally {
       denied.cleanup();

@@ -16,7 +16,10 @@ describe('bpa:environment:plan examples', () => {
       try {
         const step = yaml.parse(example).steps[0];
         expect(step.action).toBe(action.id);
-        const ctx = createMockActionContext({ workspacePath, input: step.input });
+        const ctx = createMockActionContext({
+          workspacePath,
+          input: step.input,
+        });
         await action.handler(ctx as any);
         const outDir = step.input.outputDir ?? 'bpa-plan';
         const summary = await fs.readFile(

@@ -11,13 +11,15 @@ import { planDigestOf, renderPlan } from '@internal/backstage-plugin-bpa-node';
 import { createPlanEnvironmentAction } from './planEnvironment';
 
 async function listFiles(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
+  const entries = await fs.readdir(dir, {
+    recursive: true,
+    withFileTypes: true,
+  });
   return entries
     .filter(e => e.isFile())
     .map(e => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();
 }
-
 
 const reference = REFERENCE_SPEC_INPUT as unknown as JsonObject;
 const CERTIFICATE_ARN =
@@ -68,12 +70,15 @@ describe('bpa:environment:plan', () => {
     expect(outputs.summary).toContain('db.m5d.2xlarge');
     expect(outputs.summary).toContain('M30');
     expect(outputs.resourceCount).toBeGreaterThan(50);
-    expect(outputs.artifacts.map((a: { path: string }) => a.path).sort()).toEqual(
-      files,
-    );
+    expect(
+      outputs.artifacts.map((a: { path: string }) => a.path).sort(),
+    ).toEqual(files);
     // What is previewed is what is applied: the summary file is the output.
     expect(
-      await fs.readFile(path.join(workspacePath, 'bpa-plan/SUMMARY.md'), 'utf8'),
+      await fs.readFile(
+        path.join(workspacePath, 'bpa-plan/SUMMARY.md'),
+        'utf8',
+      ),
     ).toBe(outputs.summary);
   });
 
@@ -87,32 +92,53 @@ describe('bpa:environment:plan', () => {
       );
       const files = await listFiles(path.join(workspacePath, dir));
       return Promise.all(
-        files.map(async f => [f, await fs.readFile(path.join(workspacePath, dir, f), 'utf8')]),
+        files.map(async f => [
+          f,
+          await fs.readFile(path.join(workspacePath, dir, f), 'utf8'),
+        ]),
       );
     };
     expect(await run('a')).toEqual(await run('b'));
   });
 
   it.each([
-    ['a world-open admin CIDR', { network: { adminCidr: '0.0.0.0/0' } }, 'network.adminCidr'],
-    ['an EKS version AWS no longer offers', { cluster: { kubernetesVersion: '1.27' } }, 'cluster.kubernetesVersion'],
-    ['a pod CIDR inside the VPC', { network: { adminCidr: '203.0.113.0/24', podCidr: '10.0.0.0/16' } }, 'network.podCidr'],
+    [
+      'a world-open admin CIDR',
+      { network: { adminCidr: '0.0.0.0/0' } },
+      'network.adminCidr',
+    ],
+    [
+      'an EKS version AWS no longer offers',
+      { cluster: { kubernetesVersion: '1.27' } },
+      'cluster.kubernetesVersion',
+    ],
+    [
+      'a pod CIDR inside the VPC',
+      { network: { adminCidr: '203.0.113.0/24', podCidr: '10.0.0.0/16' } },
+      'network.podCidr',
+    ],
     ['no owner', { owner: undefined }, 'owner'],
     ['an uppercase name', { name: 'BPA-Prod' }, 'name'],
-  ])('refuses %s, naming the field, and writes nothing', async (_what, change, field) => {
-    const spec = {
-      ...REFERENCE_SPEC_INPUT,
-      ...change,
-      network: { ...REFERENCE_SPEC_INPUT.network, ...(change as any).network },
-    };
-    const ctx = createMockActionContext({
-      workspacePath,
-      input: { spec: spec as unknown as JsonObject },
-    });
-    await expect(action.handler(ctx as any)).rejects.toThrow(field);
-    expect(await listFiles(workspacePath)).toEqual([]);
-    expect(ctx.output).not.toHaveBeenCalled();
-  });
+  ])(
+    'refuses %s, naming the field, and writes nothing',
+    async (_what, change, field) => {
+      const spec = {
+        ...REFERENCE_SPEC_INPUT,
+        ...change,
+        network: {
+          ...REFERENCE_SPEC_INPUT.network,
+          ...(change as any).network,
+        },
+      };
+      const ctx = createMockActionContext({
+        workspacePath,
+        input: { spec: spec as unknown as JsonObject },
+      });
+      await expect(action.handler(ctx as any)).rejects.toThrow(field);
+      expect(await listFiles(workspacePath)).toEqual([]);
+      expect(ctx.output).not.toHaveBeenCalled();
+    },
+  );
 
   it('plans the same bytes for "plan and apply" as for "plan only"', async () => {
     const run = async (dir: string, input: JsonObject) => {
@@ -124,14 +150,17 @@ describe('bpa:environment:plan', () => {
       );
       const files = await listFiles(path.join(workspacePath, dir));
       return Promise.all(
-        files.map(async f => [f, await fs.readFile(path.join(workspacePath, dir, f), 'utf8')]),
+        files.map(async f => [
+          f,
+          await fs.readFile(path.join(workspacePath, dir, f), 'utf8'),
+        ]),
       );
     };
     const planned = await run('plan', { mode: 'plan' });
     expect(planned.length).toBeGreaterThan(10);
-    expect(await run('apply', { mode: 'apply', certificateArn: CERTIFICATE_ARN })).toEqual(
-      planned,
-    );
+    expect(
+      await run('apply', { mode: 'apply', certificateArn: CERTIFICATE_ARN }),
+    ).toEqual(planned);
   });
 
   it.each([
@@ -146,27 +175,41 @@ describe('bpa:environment:plan', () => {
       'certificateArn: "arn:aws:iam::123456789012:server-certificate/bpa" is not an ACM certificate ARN',
     ],
     [
-      "a certificate of another region",
+      'a certificate of another region',
       CERTIFICATE_ARN.replace('us-east-1', 'eu-west-1'),
       'certificateArn: the certificate is in account 123456789012, region eu-west-1; the load balancer needs one in account 123456789012, region us-east-1',
     ],
-  ])('refuses "plan and apply" with %s, before writing anything', async (_what, certificateArn, message) => {
-    const ctx = createMockActionContext({
-      workspacePath,
-      input: { spec: reference, mode: 'apply', ...(certificateArn ? { certificateArn } : {}) },
-    });
-    await expect(action.handler(ctx as any)).rejects.toThrow(message);
-    expect(await listFiles(workspacePath)).toEqual([]);
-  });
+  ])(
+    'refuses "plan and apply" with %s, before writing anything',
+    async (_what, certificateArn, message) => {
+      const ctx = createMockActionContext({
+        workspacePath,
+        input: {
+          spec: reference,
+          mode: 'apply',
+          ...(certificateArn ? { certificateArn } : {}),
+        },
+      });
+      await expect(action.handler(ctx as any)).rejects.toThrow(message);
+      expect(await listFiles(workspacePath)).toEqual([]);
+    },
+  );
 
   it('outputs the digest of the files it wrote, for the apply steps to check', async () => {
-    const ctx = createMockActionContext({ workspacePath, input: { spec: reference } });
+    const ctx = createMockActionContext({
+      workspacePath,
+      input: { spec: reference },
+    });
     await action.handler(ctx as any);
 
-    const { planDigest } = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+    const { planDigest } = Object.fromEntries(
+      (ctx.output as jest.Mock).mock.calls,
+    );
     const dir = path.join(workspacePath, 'bpa-plan');
     const written = await Promise.all(
-      (await listFiles(dir)).map(async p => ({
+      (
+        await listFiles(dir)
+      ).map(async p => ({
         path: p,
         content: await fs.readFile(path.join(dir, p), 'utf8'),
       })),
@@ -189,7 +232,10 @@ describe('bpa:environment:plan', () => {
     };
 
     await expect(action.handler(ctx as any)).rejects.toThrow(
-      `This task recorded plan ${first.sha256.slice(0, 12)} on its first run, and the portal now renders a different one from the same request: bpa-plan/database/bootstrap.sql (differs).`,
+      `This task recorded plan ${first.sha256.slice(
+        0,
+        12,
+      )} on its first run, and the portal now renders a different one from the same request: bpa-plan/database/bootstrap.sql (differs).`,
     );
     expect(await listFiles(workspacePath)).toEqual([]);
   });

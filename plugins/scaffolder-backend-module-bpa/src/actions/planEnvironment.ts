@@ -143,13 +143,16 @@ export function createPlanEnvironmentAction(
       const plan = renderPlan(spec);
       if (mode === 'apply') {
         const missing = [
-          ...(certificate ? [{ what: 'certificateArn', fix: certificate }] : []),
+          ...(certificate
+            ? [{ what: 'certificateArn', fix: certificate }]
+            : []),
           ...(options.applyPrerequisites
             ? await missingApplyPrerequisites(
                 options.applyPrerequisites,
                 spec,
                 plan.artifacts,
                 ctx.logger,
+                certificate ? undefined : ctx.input.certificateArn,
               )
             : []),
         ];

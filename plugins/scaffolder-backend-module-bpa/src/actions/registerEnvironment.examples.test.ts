@@ -12,7 +12,9 @@ describe('bpa:catalog:register examples', () => {
     '%s',
     async (_description, example) => {
       const workspacePath = await fs.mkdtemp(path.join(os.tmpdir(), 'bpa-ex-'));
-      const entitiesDirectory = await fs.mkdtemp(path.join(os.tmpdir(), 'bpa-ex-envs-'));
+      const entitiesDirectory = await fs.mkdtemp(
+        path.join(os.tmpdir(), 'bpa-ex-envs-'),
+      );
       try {
         const action = createRegisterEnvironmentAction({ entitiesDirectory });
         const step = yaml.parse(example).steps[0];

@@ -44,7 +44,6 @@ function laggingCatalog(entitiesDirectory: string, lag: number) {
   return { getEntityByRef };
 }
 
-
 const reference = REFERENCE_SPEC_INPUT as unknown as JsonObject;
 
 describe('bpa:catalog:register', () => {
@@ -82,8 +81,14 @@ describe('bpa:catalog:register', () => {
     const system = entities.find(e => e.kind === 'System');
     expect(system.metadata.name).toBe('bpa-demo');
     expect(system.metadata.annotations[BPA_STATE_ANNOTATION]).toBe('planned');
-    expect(entities.filter(e => e.kind === 'Resource').map(e => e.spec.type)).toEqual(
-      expect.arrayContaining(['kubernetes-cluster', 'database', 'load-balancer']),
+    expect(
+      entities.filter(e => e.kind === 'Resource').map(e => e.spec.type),
+    ).toEqual(
+      expect.arrayContaining([
+        'kubernetes-cluster',
+        'database',
+        'load-balancer',
+      ]),
     );
     expect(entities.some(e => e.kind === 'Component')).toBe(true);
 
@@ -103,7 +108,10 @@ describe('bpa:catalog:register', () => {
       );
     }
     expect(await fs.readdir(entitiesDirectory)).toEqual(['bpa-demo.yaml']);
-    const text = await fs.readFile(path.join(entitiesDirectory, 'bpa-demo.yaml'), 'utf8');
+    const text = await fs.readFile(
+      path.join(entitiesDirectory, 'bpa-demo.yaml'),
+      'utf8',
+    );
     expect(text).toContain(`${BPA_STATE_ANNOTATION}: applied`);
     expect(text).not.toContain(`${BPA_STATE_ANNOTATION}: planned`);
   });
@@ -113,21 +121,35 @@ describe('bpa:catalog:register', () => {
     // One task: its checkpoints persist from the first step to the last.
     const checkpoints = new Map<string, unknown>();
     const step = (state: string) => ({
-      ...createMockActionContext({ workspacePath, input: { spec: reference, state } }),
-      async checkpoint({ key, fn }: { key: string; fn: () => Promise<unknown> }) {
+      ...createMockActionContext({
+        workspacePath,
+        input: { spec: reference, state },
+      }),
+      async checkpoint({
+        key,
+        fn,
+      }: {
+        key: string;
+        fn: () => Promise<unknown>;
+      }) {
         if (!checkpoints.has(key)) checkpoints.set(key, await fn());
         return checkpoints.get(key);
       },
     });
     await action.handler(step('planned') as any);
     await action.handler(step('applied') as any);
-    const text = await fs.readFile(path.join(entitiesDirectory, 'bpa-demo.yaml'), 'utf8');
+    const text = await fs.readFile(
+      path.join(entitiesDirectory, 'bpa-demo.yaml'),
+      'utf8',
+    );
     expect(text).toContain(`${BPA_STATE_ANNOTATION}: applied`);
   });
 
   it('records the validated request on the System, and nothing secret in it', async () => {
     const action = createRegisterEnvironmentAction({ entitiesDirectory });
-    const tls = generateSelfSignedCertificate({ commonName: 'bpa.example.com' });
+    const tls = generateSelfSignedCertificate({
+      commonName: 'bpa.example.com',
+    });
     const request = {
       ...reference,
       ingress: { hostname: 'bpa.example.com', certificate: 'provided' },
@@ -136,30 +158,49 @@ describe('bpa:catalog:register', () => {
       createMockActionContext({
         workspacePath,
         input: { spec: request, state: 'applied' },
-        secrets: { tlsPrivateKey: tls.privateKey, tlsCertificate: tls.certificate },
+        secrets: {
+          tlsPrivateKey: tls.privateKey,
+          tlsCertificate: tls.certificate,
+        },
       }) as any,
     );
 
-    const text = await fs.readFile(path.join(entitiesDirectory, 'bpa-demo.yaml'), 'utf8');
+    const text = await fs.readFile(
+      path.join(entitiesDirectory, 'bpa-demo.yaml'),
+      'utf8',
+    );
     const system = parseAllDocuments(text)
       .map(d => d.toJS())
       .find(e => e.kind === 'System');
-    const recorded = JSON.parse(system.metadata.annotations[BPA_REQUEST_ANNOTATION]);
-    expect(recorded).toEqual(JSON.parse(JSON.stringify(parseEnvironmentSpec(request))));
-    expect(parseEnvironmentSpec(recorded)).toEqual(parseEnvironmentSpec(request));
+    const recorded = JSON.parse(
+      system.metadata.annotations[BPA_REQUEST_ANNOTATION],
+    );
+    expect(recorded).toEqual(
+      JSON.parse(JSON.stringify(parseEnvironmentSpec(request))),
+    );
+    expect(parseEnvironmentSpec(recorded)).toEqual(
+      parseEnvironmentSpec(request),
+    );
 
     const keys = (value: unknown): string[] =>
       value && typeof value === 'object'
         ? Object.entries(value).flatMap(([k, v]) => [k, ...keys(v)])
         : [];
-    expect(keys(recorded).filter(k => /password|secret|private|token|credential/i.test(k))).toEqual([]);
+    expect(
+      keys(recorded).filter(k =>
+        /password|secret|private|token|credential/i.test(k),
+      ),
+    ).toEqual([]);
     expect(text).not.toContain(tls.privateKey.split('\n')[1]);
   });
 
   it("removes the environment's entities from the catalog after a teardown, once", async () => {
     const action = createRegisterEnvironmentAction({ entitiesDirectory });
     await action.handler(
-      createMockActionContext({ workspacePath, input: { spec: reference, state: 'applied' } }) as any,
+      createMockActionContext({
+        workspacePath,
+        input: { spec: reference, state: 'applied' },
+      }) as any,
     );
     // The recorded request names a PostgreSQL version the portal no longer offers.
     const recorded = JSON.parse(
@@ -171,7 +212,10 @@ describe('bpa:catalog:register', () => {
     });
 
     const dryRun = {
-      ...createMockActionContext({ workspacePath, input: { spec: recorded, state: 'removed' } }),
+      ...createMockActionContext({
+        workspacePath,
+        input: { spec: recorded, state: 'removed' },
+      }),
       isDryRun: true,
     };
     await remover.handler(dryRun as any);
@@ -234,7 +278,9 @@ describe('bpa:catalog:register', () => {
         { credentials: await ctx.getInitiatorCredentials() },
       );
       expect(info).toHaveBeenCalledWith(
-        expect.stringMatching(/^The catalog shows system:default\/bpa-demo as planned/),
+        expect.stringMatching(
+          /^The catalog shows system:default\/bpa-demo as planned/,
+        ),
       );
       expect(warn).not.toHaveBeenCalled();
     });
@@ -242,9 +288,15 @@ describe('bpa:catalog:register', () => {
     it('waits for the new state, not the one the catalog already has', async () => {
       const action = createRegisterEnvironmentAction({ entitiesDirectory });
       await action.handler(
-        createMockActionContext({ workspacePath, input: { spec: reference, state: 'planned' } }) as any,
+        createMockActionContext({
+          workspacePath,
+          input: { spec: reference, state: 'planned' },
+        }) as any,
       );
-      const planned = await fs.readFile(path.join(entitiesDirectory, 'bpa-demo.yaml'), 'utf8');
+      const planned = await fs.readFile(
+        path.join(entitiesDirectory, 'bpa-demo.yaml'),
+        'utf8',
+      );
       const stale = parseAllDocuments(planned)
         .map(d => d.toJS())
         .find(e => e.kind === 'System');
@@ -253,13 +305,19 @@ describe('bpa:catalog:register', () => {
         .mockResolvedValueOnce(stale)
         .mockResolvedValueOnce(stale)
         .mockImplementation(async () => {
-          const text = await fs.readFile(path.join(entitiesDirectory, 'bpa-demo.yaml'), 'utf8');
+          const text = await fs.readFile(
+            path.join(entitiesDirectory, 'bpa-demo.yaml'),
+            'utf8',
+          );
           const entities = parseAllDocuments(text).map(d => d.toJS());
           return {
             ...entities.find(e => e.kind === 'System'),
             relations: entities
               .filter(e => e.kind !== 'System')
-              .map(e => ({ type: 'hasPart', targetRef: stringifyEntityRef(e) })),
+              .map(e => ({
+                type: 'hasPart',
+                targetRef: stringifyEntityRef(e),
+              })),
           };
         });
       await createRegisterEnvironmentAction({
@@ -267,7 +325,10 @@ describe('bpa:catalog:register', () => {
         catalog: { getEntityByRef },
         catalogPollMs: 5,
       }).handler(
-        createMockActionContext({ workspacePath, input: { spec: reference, state: 'applied' } }) as any,
+        createMockActionContext({
+          workspacePath,
+          input: { spec: reference, state: 'applied' },
+        }) as any,
       );
       expect(getEntityByRef).toHaveBeenCalledTimes(3);
     });
@@ -287,7 +348,9 @@ describe('bpa:catalog:register', () => {
       const warn = jest.spyOn(ctx.logger, 'warn');
       await action.handler(ctx as any);
       expect(warn).toHaveBeenCalledWith(
-        expect.stringContaining('The catalog does not show system:default/bpa-demo as planned yet'),
+        expect.stringContaining(
+          'The catalog does not show system:default/bpa-demo as planned yet',
+        ),
       );
       expect(await fs.readdir(entitiesDirectory)).toEqual(['bpa-demo.yaml']);
     });
@@ -295,7 +358,10 @@ describe('bpa:catalog:register', () => {
     it('after a teardown, ends once the System has left the catalog', async () => {
       const action = createRegisterEnvironmentAction({ entitiesDirectory });
       await action.handler(
-        createMockActionContext({ workspacePath, input: { spec: reference, state: 'applied' } }) as any,
+        createMockActionContext({
+          workspacePath,
+          input: { spec: reference, state: 'applied' },
+        }) as any,
       );
       const catalog = laggingCatalog(entitiesDirectory, 0);
       const ctx = createMockActionContext({
@@ -315,7 +381,10 @@ describe('bpa:catalog:register', () => {
     it('does not look at the catalog in a dry run', async () => {
       const getEntityByRef = jest.fn();
       const ctx = {
-        ...createMockActionContext({ workspacePath, input: { spec: reference } }),
+        ...createMockActionContext({
+          workspacePath,
+          input: { spec: reference },
+        }),
         isDryRun: true,
       };
       await createRegisterEnvironmentAction({
