@@ -15,6 +15,7 @@ const { performance } = require('node:perf_hooks');
 const { REFERENCE_SPEC_INPUT } = require('../plugins/bpa-common/src');
 const { createAwsClientFactory } = require('../plugins/bpa-node/src');
 const {
+  TEST_PARAMETERS,
   simulateAws,
 } = require('../plugins/bpa-test-utils/src');
 const {
@@ -121,7 +122,8 @@ async function applyOnce() {
   };
   const deploy = createAwsDeployAction(options);
   const wait = createAwsWaitAction(options);
-  const certificateArn = `arn:aws:acm:${spec.aws.region}:${spec.aws.accountId}:certificate/bench`;
+  // The certificate the simulated ACM holds (the deploy checks it is issued).
+  const certificateArn = TEST_PARAMETERS.CertificateArn;
 
   try {
     // The template's apply: network; cluster + data + registry + edge started
