@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export * from './capturingLogger';
+export * from './cfnLint';
 export * from './helmBinary';
 export * from './inCluster';
 export * from './kubeApiServer';
