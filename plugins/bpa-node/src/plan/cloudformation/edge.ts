@@ -107,7 +107,7 @@ export function edgeStackTemplate(spec: EnvironmentSpec): CfnTemplate {
         DefaultActions: [
           { Type: 'forward', TargetGroupArn: ref(`${entry.id}TargetGroup`) },
         ],
-        Tags: cfnTags(spec),
+        // No Tags: CloudFormation's registry schema of the listener has none (cfn-lint E3002), although the CDK's specification lists them.
       },
     };
   }
