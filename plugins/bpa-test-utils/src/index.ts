@@ -24,4 +24,5 @@ export * from './aws/fixtures';
 export * from './aws/iamPolicyEvaluator';
 export * from './aws/nodeGroups';
 export * from './aws/options';
+export * from './aws/securityGroups';
 export * from './aws/simulateAws';
