@@ -45,6 +45,7 @@ export function fakeReferenceValues(
   const outputs: Record<string, string> = {
     PodSubnetIds: 'subnet-0a1,subnet-0b2,subnet-0c3',
     NodeSecurityGroupId: 'sg-0123456789abcdef0',
+    ClusterSecurityGroupId: 'sg-0fedcba9876543210',
     EndpointAddress:
       'bpa-demo-postgres.cluster-abc.us-east-1.rds.amazonaws.com',
     EndpointPort: '5432',

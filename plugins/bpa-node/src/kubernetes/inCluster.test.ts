@@ -202,7 +202,7 @@ describe('in-cluster bootstrap against a real kube-apiserver', () => {
     );
     expect(eni.spec).toEqual({
       subnet: 'subnet-0b2',
-      securityGroups: ['sg-0123456789abcdef0'],
+      securityGroups: ['sg-0fedcba9876543210', 'sg-0123456789abcdef0'],
     });
 
     const resolved = (source: string, name: string, key: string) =>

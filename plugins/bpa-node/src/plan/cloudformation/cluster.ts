@@ -26,6 +26,11 @@ import { DATA_VOLUME_DEVICE, nodeUserData } from './userData';
 
 type NodeRole = EnvironmentSpec['cluster']['nodes'][number];
 
+/** Outputs of the cluster stack the in-cluster artifacts read. */
+export const CLUSTER_STACK_OUTPUTS = {
+  clusterSecurityGroupId: 'ClusterSecurityGroupId',
+} as const;
+
 /** EKS-optimized Amazon Linux 2023; EKS picks the AMI matching the cluster version. */
 export const NODE_AMI_TYPE = 'AL2023_x86_64_STANDARD';
 
@@ -35,8 +40,9 @@ const ROOT_VOLUME_GIB = 100;
 /**
  * VPC CNI custom networking: pods get addresses from the pod subnets, chosen
  * by the node's zone. The ENIConfig objects (one per zone, named after the
- * zone, with that zone's pod subnet and the node and cluster security groups)
- * are created in the cluster by the bootstrap step, as CloudFormation cannot
+ * zone, with that zone's pod subnet, and the cluster security group EKS
+ * creates plus the network stack's node group: `inClusterSources`) are
+ * created in the cluster by the bootstrap step, as CloudFormation cannot
  * create Kubernetes objects.
  */
 export const VPC_CNI_CONFIGURATION = {
@@ -250,9 +256,9 @@ function clusterOutputs(): Record<string, CfnOutput> {
       Description: 'Kubernetes API server endpoint',
       Value: getAtt('Cluster', 'Endpoint'),
     },
-    ClusterSecurityGroupId: {
+    [CLUSTER_STACK_OUTPUTS.clusterSecurityGroupId]: {
       Description:
-        'Security group EKS created for the control plane and nodes (ENIConfig uses it too)',
+        'Security group EKS created for the control plane; the nodes and (through the ENIConfigs) the pods carry it too',
       Value: getAtt('Cluster', 'ClusterSecurityGroupId'),
     },
     NodeRoleArn: {

@@ -95,6 +95,7 @@ describe('renderKubernetesManifests', () => {
     const outputs: Record<string, string> = {
       'bpa-demo-network:PodSubnetIds': 'subnet-pod-a,subnet-pod-b,subnet-pod-c',
       'bpa-demo-network:NodeSecurityGroupId': 'sg-nodes',
+      'bpa-demo-cluster:ClusterSecurityGroupId': 'sg-cluster',
     };
     const resolved = parseAllDocuments(
       resolveReferences(file.content, ref =>
@@ -104,9 +105,18 @@ describe('renderKubernetesManifests', () => {
       ),
     ).map(doc => doc.toJS());
     expect(resolved.map(o => [o.metadata.name, o.spec])).toEqual([
-      ['us-east-1a', { subnet: 'subnet-pod-a', securityGroups: ['sg-nodes'] }],
-      ['us-east-1b', { subnet: 'subnet-pod-b', securityGroups: ['sg-nodes'] }],
-      ['us-east-1c', { subnet: 'subnet-pod-c', securityGroups: ['sg-nodes'] }],
+      [
+        'us-east-1a',
+        { subnet: 'subnet-pod-a', securityGroups: ['sg-cluster', 'sg-nodes'] },
+      ],
+      [
+        'us-east-1b',
+        { subnet: 'subnet-pod-b', securityGroups: ['sg-cluster', 'sg-nodes'] },
+      ],
+      [
+        'us-east-1c',
+        { subnet: 'subnet-pod-c', securityGroups: ['sg-cluster', 'sg-nodes'] },
+      ],
     ]);
   });
 

@@ -112,7 +112,9 @@ function eniConfigs(spec: EnvironmentSpec): KubeObject[] {
     metadata: { name: zone, labels: commonLabels(spec) },
     spec: {
       subnet: formatReference(sources.podSubnetIds, i),
-      securityGroups: [formatReference(sources.podSecurityGroupId)],
+      securityGroups: sources.podSecurityGroupIds.map(ref =>
+        formatReference(ref),
+      ),
     },
   }));
 }

@@ -2,6 +2,7 @@ import {
   EnvironmentSpec,
   resourceNames,
 } from '@internal/backstage-plugin-bpa-common';
+import { CLUSTER_STACK_OUTPUTS } from '../cloudformation/cluster';
 import { NETWORK_EXPORTS } from '../cloudformation/network';
 import { Reference } from './references';
 
@@ -36,7 +37,10 @@ export function inClusterSources(spec: EnvironmentSpec) {
     name: names.secret(purpose),
     key,
   });
-  const output = (stack: 'network' | 'data', key: string): Reference => ({
+  const output = (
+    stack: 'network' | 'cluster' | 'data',
+    key: string,
+  ): Reference => ({
     source: 'cloudformation',
     name: names.stack(stack),
     key,
@@ -58,7 +62,16 @@ export function inClusterSources(spec: EnvironmentSpec) {
     mongoPassword: secret(SECRET_PURPOSES.mongodb, 'password'),
     /** Comma-separated, in zone order: one subnet per availability zone. */
     podSubnetIds: output('network', NETWORK_EXPORTS.podSubnetIds),
-    /** The network stack's node security group also guards the pods' ENIs. */
-    podSecurityGroupId: output('network', NETWORK_EXPORTS.nodeSecurityGroupId),
+    /**
+     * The groups of the pods' network interfaces, as AWS's custom networking
+     * guide sets them: EKS's cluster security group (the control plane's
+     * interfaces admit only its members, and its members admit the control
+     * plane: API server, webhooks), and the network stack's node group,
+     * which the other groups and rules of the network stack are written for.
+     */
+    podSecurityGroupIds: [
+      output('cluster', CLUSTER_STACK_OUTPUTS.clusterSecurityGroupId),
+      output('network', NETWORK_EXPORTS.nodeSecurityGroupId),
+    ],
   };
 }
