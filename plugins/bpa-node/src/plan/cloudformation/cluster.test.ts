@@ -290,6 +290,76 @@ describe('cluster stack', () => {
     });
   });
 
+  describe('node data (ZooKeeper, Kafka, Elasticsearch) outlives the node', () => {
+    const volumes = ofType(cluster, 'AWS::EC2::Volume');
+    const groups = ofType(cluster, 'AWS::EKS::Nodegroup');
+
+    it('is on no volume that goes with the instance', () => {
+      for (const t of ofType(cluster, 'AWS::EC2::LaunchTemplate')) {
+        const mappings = t.props.LaunchTemplateData
+          .BlockDeviceMappings as Props[];
+        expect(mappings.map(m => m.DeviceName)).toEqual(['/dev/xvda']);
+      }
+    });
+
+    it('lives on one encrypted gp3 volume per node role, snapshotted when deleted or replaced', () => {
+      expect(volumes.map(v => v.id)).toEqual([
+        'Node1DataVolume',
+        'Node2DataVolume',
+        'Node3DataVolume',
+        'Node4DataVolume',
+      ]);
+      for (const v of volumes) {
+        expect(v.resource.DeletionPolicy).toBe('Snapshot');
+        expect(v.resource.UpdateReplacePolicy).toBe('Snapshot');
+        expect(v.props).toMatchObject({
+          Size: 2000,
+          VolumeType: 'gp3',
+          Encrypted: true,
+        });
+      }
+    });
+
+    it("is in its node's zone", () => {
+      const zones = spec.aws.availabilityZones;
+      groups.forEach((g, i) => {
+        const subnetIndex = Number(g.props.Subnets[0]['Fn::Select'][0]);
+        expect(volumes[i].props.AvailabilityZone).toBe(zones[subnetIndex]);
+        expect(volumes[i].props.AvailabilityZone).toBe(
+          spec.cluster.nodes[i].availabilityZone,
+        );
+      });
+    });
+
+    it('is attached by the node at boot, with a node role that may attach only these volumes', () => {
+      const data = props('Node2LaunchTemplate').LaunchTemplateData as Props;
+      const sub = data.UserData['Fn::Base64']['Fn::Sub'];
+      expect(sub[1]).toEqual({ DataVolumeId: { Ref: 'Node2DataVolume' } });
+      expect(sub[0]).toContain('aws ec2 attach-volume');
+      expect(sub[0]).toContain('--volume-id ${DataVolumeId}');
+      const attach = (props('NodeRole').Policies as Props[]).find(
+        p => p.PolicyName === 'attach-data-volume',
+      )!.PolicyDocument.Statement as Props[];
+      expect(attach).toContainEqual(
+        expect.objectContaining({
+          Action: 'ec2:AttachVolume',
+          Resource: volumes.map(v => ({
+            'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:volume/\${${v.id}}`,
+          })),
+        }),
+      );
+    });
+
+    it('is freed before the new node starts: node groups terminate the old node first', () => {
+      for (const g of groups) {
+        expect(g.props.UpdateConfig).toEqual({
+          MaxUnavailable: 1,
+          UpdateStrategy: 'MINIMAL',
+        });
+      }
+    });
+  });
+
   it('outputs the cluster name, ARN, endpoint, node role and OIDC issuer', () => {
     expect(cluster.Outputs).toMatchObject({
       ClusterName: { Value: { Ref: 'Cluster' } },
