@@ -40,6 +40,12 @@ const nodeRoleSchema = z.object({
     .array(z.string())
     .default([])
     .describe('Directories created under the data root on this node'),
+  availabilityZone: z
+    .string()
+    .optional()
+    .describe(
+      "Zone of the role's node and data volume, one of aws.availabilityZones; default: the zones in turn, in role order. Recorded with the request, so that later changes to the roles move no node",
+    ),
 });
 
 const databaseUserSchema = z.object({
@@ -167,9 +173,15 @@ export const environmentSpecBaseSchema = z.object({
   tags: z.record(z.string(), z.string()).default({}),
 });
 
+type SpecOutput = z.output<typeof environmentSpecBaseSchema>;
+type NodeRoleOutput = SpecOutput['cluster']['nodes'][number];
+
 /** The environment request, every default filled in. */
-export type EnvironmentSpec = z.output<typeof environmentSpecBaseSchema> & {
-  aws: { availabilityZones: string[] };
+export type EnvironmentSpec = Omit<SpecOutput, 'aws' | 'cluster'> & {
+  aws: SpecOutput['aws'] & { availabilityZones: string[] };
+  cluster: Omit<SpecOutput['cluster'], 'nodes'> & {
+    nodes: Array<NodeRoleOutput & { availabilityZone: string }>;
+  };
 };
 /** What a caller may send: everything with a default is optional. */
 export type EnvironmentSpecInput = z.input<typeof environmentSpecBaseSchema>;

@@ -59,30 +59,26 @@ function withoutEmpty<T extends object>(section: T, field: keyof T): T {
 
 /**
  * Fills in the defaults that depend on other fields: the three zones of the
- * region (also when the form sends an empty list), and each node role's `name` label (the role name), which BPA
- * schedules on.
+ * region (also when the form sends an empty list), each node role's `name`
+ * label (the role name), which BPA schedules on, and its zone (the zones in
+ * turn, in role order; an empty value means not given).
  */
 function withDerivedDefaults(
   spec: z.output<typeof environmentSpecBaseSchema>,
 ): EnvironmentSpec {
   const region = spec.aws.region;
+  const zones = spec.aws.availabilityZones?.length
+    ? spec.aws.availabilityZones
+    : [`${region}a`, `${region}b`, `${region}c`];
   return {
     ...spec,
-    aws: {
-      ...spec.aws,
-      availabilityZones: spec.aws.availabilityZones?.length
-        ? spec.aws.availabilityZones
-        : [
-        `${region}a`,
-        `${region}b`,
-        `${region}c`,
-      ],
-    },
+    aws: { ...spec.aws, availabilityZones: zones },
     cluster: {
       ...spec.cluster,
-      nodes: spec.cluster.nodes.map(role => ({
+      nodes: spec.cluster.nodes.map((role, i) => ({
         ...role,
         labels: { name: role.name, ...role.labels },
+        availabilityZone: role.availabilityZone || zones[i % zones.length],
       })),
     },
     ecr: withoutEmpty(spec.ecr, 'sourceRegistry'),

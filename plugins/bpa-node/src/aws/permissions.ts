@@ -121,6 +121,17 @@ const RESOURCE_ACTIONS: Record<string, ResourceActions> = {
     update: ['ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate'],
     delete: ['ec2:DeleteLaunchTemplate', 'ec2:DescribeLaunchTemplates'],
   },
+  'AWS::EC2::Volume': {
+    create: ['ec2:CreateVolume', 'ec2:DescribeVolumes', ...TAGS_EC2],
+    update: ['ec2:ModifyVolume', 'ec2:DescribeVolumesModifications'],
+    // DeletionPolicy and UpdateReplacePolicy Snapshot: CloudFormation snapshots the volume first.
+    delete: [
+      'ec2:CreateSnapshot',
+      'ec2:DescribeSnapshots',
+      'ec2:DeleteVolume',
+      'ec2:DescribeVolumes',
+    ],
+  },
   'AWS::IAM::Role': {
     create: [
       'iam:CreateRole',

@@ -1,11 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import {
   REFERENCE_SPEC_INPUT,
   parseEnvironmentSpec,
 } from '@internal/backstage-plugin-bpa-common';
 import { CfnTemplate } from './common';
 import { nodeEcrPullPolicy, stackTemplate } from './index';
-import { nodePreparationScript } from './userData';
 
 const spec = parseEnvironmentSpec(REFERENCE_SPEC_INPUT);
 const cluster = stackTemplate(spec, 'cluster');
@@ -23,12 +21,12 @@ const ofType = (template: CfnTemplate, type: string) =>
 
 const props = (id: string) => cluster.Resources[id].Properties as Props;
 
-/** The user data a node boots with: the text CloudFormation base64-encodes. */
+/** The user data a node boots with: the Fn::Sub body CloudFormation base64-encodes. */
 function userDataOf(template: CfnTemplate, launchTemplateId: string): string {
   const data = template.Resources[launchTemplateId].Properties!
     .LaunchTemplateData as Props;
   expect(Object.keys(data.UserData)).toEqual(['Fn::Base64']);
-  return data.UserData['Fn::Base64'];
+  return data.UserData['Fn::Base64']['Fn::Sub'][0];
 }
 
 /** The shell part of a MIME multi-part user data document. */
@@ -93,14 +91,15 @@ describe('cluster stack', () => {
     ).toBe(false);
   });
 
-  it('gives nodes the EKS worker, CNI and SSM policies plus the ECR pull policy', () => {
+  it('gives nodes the EKS worker, CNI and SSM policies plus the ECR pull and data volume policies', () => {
     const role = props('NodeRole');
     expect(JSON.stringify(role.ManagedPolicyArns)).toMatch(
       /AmazonEKSWorkerNodePolicy.*AmazonEKS_CNI_Policy.*AmazonSSMManagedInstanceCore/,
     );
-    expect(role.Policies).toEqual([
-      { PolicyName: 'ecr-pull', PolicyDocument: nodeEcrPullPolicy(spec) },
-    ]);
+    expect(role.Policies).toContainEqual({
+      PolicyName: 'ecr-pull',
+      PolicyDocument: nodeEcrPullPolicy(spec),
+    });
   });
 
   it('switches the VPC CNI to custom networking before any node starts', () => {
@@ -134,7 +133,8 @@ describe('cluster stack', () => {
           DesiredSize: 1,
         });
         expect(p.AmiType).toBe('AL2023_x86_64_STANDARD');
-        expect(p.InstanceTypes).toEqual(['m5.4xlarge']);
+        expect(p.Version).toBe(spec.cluster.kubernetesVersion);
+        expect(p.InstanceTypes).toBeUndefined();
       }
     });
 
@@ -186,21 +186,20 @@ describe('cluster stack', () => {
   describe('launch templates', () => {
     const data = (id: string) => props(id).LaunchTemplateData as Props;
 
-    it('attach an encrypted gp3 data volume of the role size on /dev/xvdb, and require IMDSv2', () => {
+    it('carry the instance type, an encrypted root volume, the node and cluster security groups, and require IMDSv2', () => {
       const template = data('Node4LaunchTemplate');
-      expect(template.BlockDeviceMappings).toContainEqual({
-        DeviceName: '/dev/xvdb',
-        Ebs: {
-          VolumeSize: 2000,
-          VolumeType: 'gp3',
-          Encrypted: true,
-          DeleteOnTermination: true,
+      expect(template.InstanceType).toBe('m5.4xlarge');
+      expect(template.BlockDeviceMappings).toEqual([
+        {
+          DeviceName: '/dev/xvda',
+          Ebs: {
+            VolumeSize: 100,
+            VolumeType: 'gp3',
+            Encrypted: true,
+            DeleteOnTermination: true,
+          },
         },
-      });
-      expect(template.BlockDeviceMappings[0]).toMatchObject({
-        DeviceName: '/dev/xvda',
-        Ebs: { Encrypted: true },
-      });
+      ]);
       expect(template.MetadataOptions).toMatchObject({
         HttpTokens: 'required',
       });
@@ -210,83 +209,36 @@ describe('cluster stack', () => {
       ]);
     });
 
-    it('prepare the data volume at /opt through fstab, by UUID and nofail', () => {
-      const script = shellPart(userDataOf(cluster, 'Node1LaunchTemplate'));
-      expect(script).toContain('mkfs.xfs');
-      expect(script).toMatch(/blkid -o value -s TYPE/);
-      expect(script).toContain(
-        `printf '%s %s xfs defaults,nofail 0 2\\n' "UUID=$UUID" '/opt' >> /etc/fstab`,
-      );
-      expect(script).toContain(`mount '/opt'`);
-    });
-
-    it("create each node's data directories of the reference deployment and their parents, mode 0777", () => {
-      const scripts = ['Node1', 'Node2', 'Node3', 'Node4'].map(n =>
-        shellPart(userDataOf(cluster, `${n}LaunchTemplate`)),
-      );
-      const directories = scripts.map(s =>
-        [...s.matchAll(/^chmod 0777 '\/opt\/bpa\/data\/(.+)'$/gm)].map(
-          m => m[1],
-        ),
-      );
-      expect(directories).toEqual([
-        ['zookeeper1', 'zookeeper4', 'zookeeper5', 'kafka1'],
-        ['zookeeper2', 'zookeeper4', 'zookeeper5', 'kafka2'],
-        ['zookeeper3', 'zookeeper4', 'zookeeper5', 'kafka3'],
-        ['elk', 'metrices', 'metrices/prometheus', 'metrices/grafana'],
-      ]);
-      expect(scripts[3]).toContain(
-        `mkdir -p '/opt/bpa/data/metrices/prometheus'`,
-      );
-      // Directories are made after the volume is mounted, so they land on it.
-      expect(scripts[3].indexOf(`mount '/opt'`)).toBeLessThan(
-        scripts[3].indexOf("mkdir -p '/opt/bpa/data/elk'"),
-      );
-    });
-
-    it('set vm.max_map_count=262144 persistently', () => {
-      const script = shellPart(userDataOf(cluster, 'Node2LaunchTemplate'));
-      expect(script).toContain(
-        `echo 'vm.max_map_count=262144' > /etc/sysctl.d/90-bpa.conf`,
-      );
-      expect(script).toContain('sysctl -p /etc/sysctl.d/90-bpa.conf');
-    });
-
-    it('are MIME multi-part documents EKS can merge its own part into', () => {
+    it('boot with a MIME multi-part document EKS can merge its own part into, its only variable the data volume', () => {
       const userData = userDataOf(cluster, 'Node3LaunchTemplate');
       expect(userData).toMatch(
         /^MIME-Version: 1.0\nContent-Type: multipart\/mixed; boundary="[^"]+"\n/,
       );
       expect(userData.trimEnd()).toMatch(/--==BPA-NODE-PREPARATION==--$/);
+      expect([...userData.matchAll(/\$\{([^}]*)\}/g)].map(m => m[1])).toEqual([
+        'DataVolumeId',
+      ]);
     });
 
-    it('are valid bash, whatever the directory names contain', () => {
-      // Built past validation on purpose: the quoting must hold on its own.
-      const hostile = {
-        ...spec,
+    it('leave data directories and vm.max_map_count to the preparation DaemonSet, so changing them replaces no node', () => {
+      const script = shellPart(userDataOf(cluster, 'Node4LaunchTemplate'));
+      expect(script).not.toContain('/opt/bpa/data');
+      expect(script).not.toContain('max_map_count');
+      const changed = parseEnvironmentSpec({
+        ...REFERENCE_SPEC_INPUT,
         cluster: {
-          ...spec.cluster,
-          dataRoot: "/opt/bpa's data",
-          nodes: [
-            {
-              ...spec.cluster.nodes[0],
-              dataDirectories: ['$(touch /tmp/owned)', "it's", 'a b'],
-            },
-          ],
+          maxMapCount: 524288,
+          nodes: spec.cluster.nodes.map(n => ({
+            ...n,
+            dataDirectories: [...n.dataDirectories, 'more'],
+          })),
         },
-      };
-      for (const candidate of [spec, hostile]) {
-        for (const role of candidate.cluster.nodes) {
-          const syntax = spawnSync('bash', ['-n'], {
-            input: nodePreparationScript(candidate, role),
-          });
-          expect(syntax.stderr.toString()).toBe('');
-          expect(syntax.status).toBe(0);
-        }
-      }
-      expect(
-        nodePreparationScript(hostile, hostile.cluster.nodes[0]),
-      ).toContain(`mkdir -p '/opt/bpa'\\''s data/$(touch /tmp/owned)'`);
+      });
+      const launchTemplates = (t: CfnTemplate) =>
+        ofType(t, 'AWS::EC2::LaunchTemplate').map(l => l.props);
+      expect(launchTemplates(stackTemplate(changed, 'cluster'))).toEqual(
+        launchTemplates(cluster),
+      );
     });
   });
 
@@ -336,7 +288,8 @@ describe('cluster stack', () => {
       const sub = data.UserData['Fn::Base64']['Fn::Sub'];
       expect(sub[1]).toEqual({ DataVolumeId: { Ref: 'Node2DataVolume' } });
       expect(sub[0]).toContain('aws ec2 attach-volume');
-      expect(sub[0]).toContain('--volume-id ${DataVolumeId}');
+      expect(sub[0]).toContain("VOLUME_ID='${DataVolumeId}'");
+      expect(sub[0]).toContain('--volume-id "$VOLUME_ID"');
       const attach = (props('NodeRole').Policies as Props[]).find(
         p => p.PolicyName === 'attach-data-volume',
       )!.PolicyDocument.Statement as Props[];

@@ -6,6 +6,7 @@ import {
   CfnOutput,
   CfnResource,
   CfnTemplate,
+  CfnValue,
   assumableBy,
   base64,
   cfnTags,
@@ -22,7 +23,7 @@ import {
 } from './common';
 import { nodeEcrPullPolicy } from './iam';
 import { NETWORK_EXPORTS } from './network';
-import { DATA_VOLUME_DEVICE, nodeUserData } from './userData';
+import { DATA_VOLUME_VARIABLE, nodeUserData } from './userData';
 
 type NodeRole = EnvironmentSpec['cluster']['nodes'][number];
 
@@ -33,6 +34,9 @@ export const CLUSTER_STACK_OUTPUTS = {
 
 /** EKS-optimized Amazon Linux 2023; EKS picks the AMI matching the cluster version. */
 export const NODE_AMI_TYPE = 'AL2023_x86_64_STANDARD';
+
+/** Tag naming the node role of a node's instance and data volume. */
+const NODE_ROLE_TAG = 'bpa:node-role';
 
 /** Root volume of each node: container images of BPA are large. */
 const ROOT_VOLUME_GIB = 100;
@@ -63,6 +67,31 @@ function sortedLabels(labels: Record<string, string>): Record<string, string> {
   );
 }
 
+/**
+ * The role's data volume (ZooKeeper, Kafka, Elasticsearch, Prometheus): its
+ * own resource, in the role's zone, so that it outlives every node the role
+ * runs on (an instance type, AMI or user data change replaces the node);
+ * the node attaches it at boot. Deleting the stack or replacing the volume
+ * leaves a snapshot.
+ */
+function dataVolume(spec: EnvironmentSpec, role: NodeRole): CfnResource {
+  return {
+    Type: 'AWS::EC2::Volume',
+    DeletionPolicy: 'Snapshot',
+    UpdateReplacePolicy: 'Snapshot',
+    Properties: {
+      AvailabilityZone: role.availabilityZone,
+      Size: role.dataVolumeGiB,
+      VolumeType: 'gp3',
+      Encrypted: true,
+      Tags: cfnTags(spec, {
+        ...nameTag(spec, `${role.name}-data`),
+        [NODE_ROLE_TAG]: role.name,
+      }),
+    },
+  };
+}
+
 function launchTemplate(spec: EnvironmentSpec, role: NodeRole): CfnResource {
   const instanceName = nameTag(spec, role.name);
   return {
@@ -70,21 +99,14 @@ function launchTemplate(spec: EnvironmentSpec, role: NodeRole): CfnResource {
     Properties: {
       LaunchTemplateName: `${spec.name}-${role.name}`,
       LaunchTemplateData: {
+        // Here rather than in the node group: a change is then a new launch template version, which EKS rolls out, not a node group CloudFormation must replace.
+        InstanceType: role.instanceType,
+        // The root volume only: the data volume is the stack's own (dataVolume).
         BlockDeviceMappings: [
           {
             DeviceName: '/dev/xvda',
             Ebs: {
               VolumeSize: ROOT_VOLUME_GIB,
-              VolumeType: 'gp3',
-              Encrypted: true,
-              DeleteOnTermination: true,
-            },
-          },
-          {
-            // Node-local data (ZooKeeper, Kafka, Elasticsearch, Prometheus) lives as long as the node, as in the guide.
-            DeviceName: DATA_VOLUME_DEVICE,
-            Ebs: {
-              VolumeSize: role.dataVolumeGiB,
               VolumeType: 'gp3',
               Encrypted: true,
               DeleteOnTermination: true,
@@ -102,10 +124,15 @@ function launchTemplate(spec: EnvironmentSpec, role: NodeRole): CfnResource {
           importValue(spec, 'network', NETWORK_EXPORTS.nodeSecurityGroupId),
           getAtt('Cluster', 'ClusterSecurityGroupId'),
         ],
-        UserData: base64(nodeUserData(spec, role)),
+        UserData: base64({
+          'Fn::Sub': [
+            nodeUserData(spec, role),
+            { [DATA_VOLUME_VARIABLE]: ref(nodeResourceId(role, 'DataVolume')) },
+          ],
+        }),
         TagSpecifications: ['instance', 'volume'].map(ResourceType => ({
           ResourceType,
-          Tags: cfnTags(spec, instanceName),
+          Tags: cfnTags(spec, { ...instanceName, [NODE_ROLE_TAG]: role.name }),
         })),
       },
       TagSpecifications: [
@@ -118,14 +145,14 @@ function launchTemplate(spec: EnvironmentSpec, role: NodeRole): CfnResource {
 /**
  * One managed node group per node role, of exactly one node: BPA pins its
  * stateful pods to `name=node-N` labels and node-local directories, so each
- * role is one node in one subnet. Roles go round-robin over the zones.
+ * role is one node in one subnet, that of the role's zone (recorded in the
+ * request, so adding or removing a role moves no other). Every property
+ * CloudFormation would have to replace the group for comes from the role's
+ * name and zone only: the instance type is in the launch template and the
+ * Kubernetes version updates in place.
  */
-function nodeGroup(
-  spec: EnvironmentSpec,
-  role: NodeRole,
-  index: number,
-): CfnResource {
-  const zoneIndex = index % spec.aws.availabilityZones.length;
+function nodeGroup(spec: EnvironmentSpec, role: NodeRole): CfnResource {
+  const zoneIndex = spec.aws.availabilityZones.indexOf(role.availabilityZone);
   const template = nodeResourceId(role, 'LaunchTemplate');
   return {
     Type: 'AWS::EKS::Nodegroup',
@@ -136,7 +163,7 @@ function nodeGroup(
       NodegroupName: role.name,
       NodeRole: getAtt('NodeRole', 'Arn'),
       AmiType: NODE_AMI_TYPE,
-      InstanceTypes: [role.instanceType],
+      Version: spec.cluster.kubernetesVersion,
       Subnets: [
         select(
           zoneIndex,
@@ -144,6 +171,8 @@ function nodeGroup(
         ),
       ],
       ScalingConfig: { MinSize: 1, MaxSize: 1, DesiredSize: 1 },
+      // The old node goes first, so that its data volume is free for the new one (the default starts the new node first).
+      UpdateConfig: { MaxUnavailable: 1, UpdateStrategy: 'MINIMAL' },
       LaunchTemplate: {
         Id: ref(template),
         Version: getAtt(template, 'LatestVersionNumber'),
@@ -151,6 +180,41 @@ function nodeGroup(
       Labels: sortedLabels(role.labels),
       Tags: environmentTags(spec),
     },
+  };
+}
+
+/**
+ * What the node boot script may do with the node role: attach the
+ * environment's data volumes, to the environment's instances (both tagged
+ * by the stack). EC2 authorizes AttachVolume on the volume and on the
+ * instance, hence two statements.
+ */
+function attachDataVolumePolicy(spec: EnvironmentSpec): CfnValue {
+  const arn = (resource: string) =>
+    sub(
+      `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
+    );
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'TheEnvironmentsDataVolumes',
+        Effect: 'Allow',
+        Action: 'ec2:AttachVolume',
+        Resource: spec.cluster.nodes.map(role =>
+          arn(`volume/\${${nodeResourceId(role, 'DataVolume')}}`),
+        ),
+      },
+      {
+        Sid: 'ToTheEnvironmentsNodes',
+        Effect: 'Allow',
+        Action: 'ec2:AttachVolume',
+        Resource: arn('instance/*'),
+        Condition: {
+          StringEquals: { 'aws:ResourceTag/bpa:environment': spec.name },
+        },
+      },
+    ],
   };
 }
 
@@ -227,6 +291,10 @@ function clusterResources(spec: EnvironmentSpec): Record<string, CfnResource> {
         ],
         Policies: [
           { PolicyName: 'ecr-pull', PolicyDocument: nodeEcrPullPolicy(spec) },
+          {
+            PolicyName: 'attach-data-volume',
+            PolicyDocument: attachDataVolumePolicy(spec),
+          },
         ],
         Tags: cfnTags(spec),
       },
@@ -280,16 +348,17 @@ function clusterOutputs(): Record<string, CfnOutput> {
  */
 export function clusterStackTemplate(spec: EnvironmentSpec): CfnTemplate {
   const resources = clusterResources(spec);
-  spec.cluster.nodes.forEach((role, i) => {
+  for (const role of spec.cluster.nodes) {
     const templateId = nodeResourceId(role, 'LaunchTemplate');
     if (resources[templateId]) {
       throw new Error(
         `node role ${role.name} clashes with another role's CloudFormation resources; use names differing by more than punctuation`,
       );
     }
+    resources[nodeResourceId(role, 'DataVolume')] = dataVolume(spec, role);
     resources[templateId] = launchTemplate(spec, role);
-    resources[nodeResourceId(role, 'NodeGroup')] = nodeGroup(spec, role, i);
-  });
+    resources[nodeResourceId(role, 'NodeGroup')] = nodeGroup(spec, role);
+  }
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `BPA environment ${spec.name}: EKS cluster, node groups, IAM roles, portal access entry`,

@@ -70,7 +70,7 @@ export const getAtt = (resource: string, attribute: string): CfnValue => ({
 
 export const sub = (text: string): CfnValue => ({ 'Fn::Sub': text });
 
-export const base64 = (text: string): CfnValue => ({ 'Fn::Base64': text });
+export const base64 = (value: CfnValue): CfnValue => ({ 'Fn::Base64': value });
 
 export const select = (index: number, list: CfnValue): CfnValue => ({
   'Fn::Select': [String(index), list],

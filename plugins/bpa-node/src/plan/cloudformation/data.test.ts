@@ -29,7 +29,7 @@ describe('data stack', () => {
 
   it('hashes passwords with md5, as Camunda needs, in the family of the engine version', () => {
     expect(props('DatabaseParameterGroup')).toMatchObject({
-      DBParameterGroupName: 'bpa-demo-postgres-md5',
+      DBParameterGroupName: 'bpa-demo-postgres-md5-postgres16',
       Family: `postgres${spec.rds.engineVersion.split('.')[0]}`,
       Parameters: { password_encryption: 'md5' },
     });

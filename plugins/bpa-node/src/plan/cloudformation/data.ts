@@ -38,6 +38,7 @@ export function parameterGroupFamily(engineVersion: string): string {
 export function dataStackTemplate(spec: EnvironmentSpec): CfnTemplate {
   const names = resourceNames(spec);
   const { rds } = spec;
+  const family = parameterGroupFamily(rds.engineVersion);
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `BPA environment ${spec.name}: RDS PostgreSQL`,
@@ -58,9 +59,10 @@ export function dataStackTemplate(spec: EnvironmentSpec): CfnTemplate {
       DatabaseParameterGroup: {
         Type: 'AWS::RDS::DBParameterGroup',
         Properties: {
-          DBParameterGroupName: names.rdsParameterGroup,
+          // A major upgrade needs a group of the new family, which CloudFormation creates beside the old one: the name carries the family.
+          DBParameterGroupName: `${names.rdsParameterGroup}-${family}`,
           Description: `BPA ${spec.name}: md5 password hashing, which Camunda's driver needs`,
-          Family: parameterGroupFamily(rds.engineVersion),
+          Family: family,
           Parameters: { password_encryption: 'md5' },
           Tags: cfnTags(spec),
         },
@@ -73,6 +75,8 @@ export function dataStackTemplate(spec: EnvironmentSpec): CfnTemplate {
           DBInstanceIdentifier: names.rdsInstance,
           Engine: 'postgres',
           EngineVersion: rds.engineVersion,
+          // Lets a request move to a new major version (with the group of its family); RDS never upgrades on its own.
+          AllowMajorVersionUpgrade: true,
           DBInstanceClass: rds.instanceClass,
           AllocatedStorage: String(rds.allocatedStorageGiB),
           StorageType: 'gp3',

@@ -188,6 +188,6 @@ describe('node ECR pull policy', () => {
     expect(JSON.parse(artifact.content)).toEqual(policy);
     expect(
       stackTemplate(spec, 'cluster').Resources.NodeRole.Properties!.Policies,
-    ).toEqual([{ PolicyName: 'ecr-pull', PolicyDocument: policy }]);
+    ).toContainEqual({ PolicyName: 'ecr-pull', PolicyDocument: policy });
   });
 });

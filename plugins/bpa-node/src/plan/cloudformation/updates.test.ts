@@ -157,7 +157,8 @@ describe('changes to an applied environment', () => {
           dataVolumeGiB: 100,
           labels: { name: 'node-0' },
           dataDirectories: [],
-        } as EnvironmentSpec['cluster']['nodes'][number],
+          availabilityZone: s.aws.availabilityZones[1],
+        },
         ...s.cluster.nodes,
       ]),
     'a PostgreSQL major upgrade (16 to 17)': s => ({

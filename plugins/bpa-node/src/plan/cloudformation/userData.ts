@@ -1,10 +1,16 @@
 import { EnvironmentSpec } from '@internal/backstage-plugin-bpa-common';
-import { dataDirectoriesOf } from '../incluster/nodePreparation';
 
 type NodeRole = EnvironmentSpec['cluster']['nodes'][number];
 
-/** Where the launch template attaches the data volume (Nitro instances show it as NVMe; udev links this name). */
+/** The device name the boot script attaches the data volume as (Nitro instances show it as NVMe; udev links this name). */
 export const DATA_VOLUME_DEVICE = '/dev/xvdb';
+
+/** The `Fn::Sub` variable of the boot script that CloudFormation replaces with the role's volume id. */
+export const DATA_VOLUME_VARIABLE = 'DataVolumeId';
+
+/** How long a new node waits for its data volume: the node it replaces must first be drained and terminated. */
+const ATTACH_ATTEMPTS = 240;
+const ATTACH_INTERVAL_SECONDS = 5;
 
 const MIME_BOUNDARY = '==BPA-NODE-PREPARATION==';
 
@@ -14,39 +20,57 @@ export function shellQuote(value: string): string {
 }
 
 /**
- * The node preparation the guide does by hand on each node, as a shell
- * script: format the data volume once (xfs), mount it at the data mount path
- * through fstab (by UUID, `nofail` so a missing volume never blocks boot),
- * create this node's data directories and their parents (mode 0777, as
- * BPA's pods run as various users) and raise `vm.max_map_count` for Elasticsearch, persistently.
+ * What a node must do before kubelet starts, and only that: attach its
+ * role's data volume (which outlives the node), format it the first time
+ * only, and mount it at the data mount path through fstab (by UUID,
+ * `nofail`). The data directories and `vm.max_map_count` are left to the
+ * preparation DaemonSet, which does them on every node it runs on: here
+ * they would only make a change to them replace every node.
+ *
+ * The text is an `Fn::Sub` body: `${DataVolumeId}` is the only `${` in it.
  */
-export function nodePreparationScript(
-  spec: EnvironmentSpec,
-  role: NodeRole,
-): string {
-  const { dataMountPath, dataRoot, maxMapCount } = spec.cluster;
+export function nodeBootScript(spec: EnvironmentSpec, role: NodeRole): string {
+  const { dataMountPath } = spec.cluster;
   const mountPoint = shellQuote(dataMountPath);
-  // The same directories, parents included, as the in-cluster preparation; quoted whatever they contain.
-  const directories = dataDirectoriesOf(role).map(directory =>
-    shellQuote(`${dataRoot}/${directory}`),
-  );
   return [
     '#!/bin/bash',
-    `# BPA node preparation for ${role.name}. cloud-init runs this before nodeadm starts kubelet.`,
+    `# BPA node ${role.name}: attaches and mounts its data volume. cloud-init runs this before nodeadm starts kubelet.`,
     'set -euo pipefail',
     '',
-    `for _ in $(seq 1 90); do [ -e ${DATA_VOLUME_DEVICE} ] && break; sleep 2; done`,
-    `DEVICE=$(readlink -f ${DATA_VOLUME_DEVICE})`,
+    `VOLUME_ID='\${${DATA_VOLUME_VARIABLE}}'`,
+    'IMDS=http://169.254.169.254/latest',
+    'TOKEN=$(curl -sS -X PUT -H \'X-aws-ec2-metadata-token-ttl-seconds: 300\' "$IMDS/api/token")',
+    'imds() { curl -sS -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/meta-data/$1"; }',
+    'INSTANCE_ID=$(imds instance-id)',
+    'REGION=$(imds placement/region)',
+    '# Nitro instances name the volume by its id (without the dash); others by the device name given.',
+    'BY_ID=/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_$(echo "$VOLUME_ID" | tr -d -)',
+    `device() { if [ -e "$BY_ID" ]; then echo "$BY_ID"; elif [ -e ${DATA_VOLUME_DEVICE} ]; then echo ${DATA_VOLUME_DEVICE}; fi; }`,
+    '# The node this one replaces holds the volume until it is terminated (the node group updates with UpdateStrategy MINIMAL).',
+    `for _ in $(seq 1 ${ATTACH_ATTEMPTS}); do`,
+    '  [ -n "$(device)" ] && break',
+    `  aws ec2 attach-volume --region "$REGION" --volume-id "$VOLUME_ID" --instance-id "$INSTANCE_ID" --device ${DATA_VOLUME_DEVICE} >/dev/null 2>&1 || true`,
+    `  sleep ${ATTACH_INTERVAL_SECONDS}`,
+    'done',
+    'if [ -z "$(device)" ]; then',
+    "  # Without its volume the node must not run BPA's pods: stop, and let the node group replace the instance.",
+    '  echo "data volume $VOLUME_ID could not be attached; powering off" >&2',
+    '  systemctl poweroff',
+    '  exit 1',
+    'fi',
+    'DEVICE=$(readlink -f "$(device)")',
+    '',
+    '# Formatted once: a volume that already holds a file system keeps its data.',
     'if [ -z "$(blkid -o value -s TYPE "$DEVICE" || true)" ]; then',
     '  mkfs.xfs -q "$DEVICE"',
-    '  # Keep what the AMI ships under the mount point (e.g. /opt/cni/bin): copy it onto the new file system.',
-    `  if [ -d ${mountPoint} ]; then`,
-    '    SEED=$(mktemp -d)',
-    '    mount "$DEVICE" "$SEED"',
-    `    cp -a ${shellQuote(`${dataMountPath}/.`)} "$SEED/"`,
-    '    umount "$SEED"',
-    '    rmdir "$SEED"',
-    '  fi',
+    'fi',
+    "# What the AMI ships under the mount point (e.g. /opt/cni/bin) goes onto the volume at every boot, so this node's AMI wins over the previous node's.",
+    `if [ -d ${mountPoint} ]; then`,
+    '  SEED=$(mktemp -d)',
+    '  mount "$DEVICE" "$SEED"',
+    `  cp -a ${shellQuote(`${dataMountPath}/.`)} "$SEED/"`,
+    '  umount "$SEED"',
+    '  rmdir "$SEED"',
     'fi',
     'UUID=$(blkid -o value -s UUID "$DEVICE")',
     `mkdir -p ${mountPoint}`,
@@ -56,17 +80,13 @@ export function nodePreparationScript(
     'systemctl daemon-reload',
     `mountpoint -q ${mountPoint} || mount ${mountPoint}`,
     '',
-    ...directories.flatMap(d => [`mkdir -p ${d}`, `chmod 0777 ${d}`]),
-    '',
-    `echo 'vm.max_map_count=${maxMapCount}' > /etc/sysctl.d/90-bpa.conf`,
-    'sysctl -p /etc/sysctl.d/90-bpa.conf',
-    '',
   ].join('\n');
 }
 
 /**
- * User data of a node's launch template: a MIME multi-part document, the form
- * EKS requires so it can add its own nodeadm configuration part when merging.
+ * User data of a node's launch template, as an `Fn::Sub` body: a MIME
+ * multi-part document (the form EKS requires so it can add its own nodeadm
+ * configuration part when merging) holding {@link nodeBootScript}.
  */
 export function nodeUserData(spec: EnvironmentSpec, role: NodeRole): string {
   return [
@@ -76,7 +96,7 @@ export function nodeUserData(spec: EnvironmentSpec, role: NodeRole): string {
     `--${MIME_BOUNDARY}`,
     'Content-Type: text/x-shellscript; charset="us-ascii"',
     '',
-    nodePreparationScript(spec, role),
+    nodeBootScript(spec, role),
     `--${MIME_BOUNDARY}--`,
     '',
   ].join('\n');
