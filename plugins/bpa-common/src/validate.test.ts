@@ -147,12 +147,48 @@ describe('form input', () => {
   it('takes the three zones of the region when the form sends an empty list', () => {
     const spec = parseEnvironmentSpec({
       ...REFERENCE_SPEC_INPUT,
-      aws: { ...REFERENCE_SPEC_INPUT.aws, region: 'eu-west-1', availabilityZones: [] },
+      aws: {
+        ...REFERENCE_SPEC_INPUT.aws,
+        region: 'eu-west-1',
+        availabilityZones: [],
+      },
     });
     expect(spec.aws.availabilityZones).toEqual([
       'eu-west-1a',
       'eu-west-1b',
       'eu-west-1c',
+    ]);
+  });
+
+  it("puts node roles in the zones in turn, and keeps a role's recorded zone", () => {
+    const spec = parseEnvironmentSpec(REFERENCE_SPEC_INPUT);
+    expect(spec.cluster.nodes.map(n => n.availabilityZone)).toEqual([
+      'us-east-1a',
+      'us-east-1b',
+      'us-east-1c',
+      'us-east-1a',
+    ]);
+    const recorded = parseEnvironmentSpec({
+      ...spec,
+      cluster: {
+        ...spec.cluster,
+        nodes: [
+          {
+            ...spec.cluster.nodes[1],
+            name: 'node-0',
+            labels: { name: 'node-0' },
+            availabilityZone: '',
+          },
+          ...spec.cluster.nodes,
+        ],
+      },
+    });
+    expect(recorded.cluster.nodes.map(n => n.availabilityZone)).toEqual([
+      'us-east-1a',
+      'us-east-1a',
+      'us-east-1b',
+      'us-east-1c',
+      'us-east-1a',
     ]);
   });
 
@@ -430,6 +466,14 @@ const BAD_REQUESTS: Case[] = [
     'out of range (0-255)',
   ],
   // cluster
+  [
+    "a node role's zone outside the environment's zones",
+    s => {
+      s.cluster.nodes[2].availabilityZone = 'us-east-1d';
+    },
+    'cluster.nodes.2.availabilityZone',
+    'must be one of aws.availabilityZones (us-east-1a, us-east-1b, us-east-1c)',
+  ],
   [
     "the guide's EKS 1.27",
     s => {

@@ -141,6 +141,27 @@ function checkDataPaths(cluster: EnvironmentSpec['cluster']): SpecIssue[] {
   return issues;
 }
 
+/** Each node role's zone must be one of the environment's: its subnets are there. */
+export function checkNodeZones(
+  nodes: EnvironmentSpec['cluster']['nodes'],
+  zones: string[],
+): SpecIssue[] {
+  return nodes.flatMap((role, index) =>
+    zones.includes(role.availabilityZone)
+      ? []
+      : [
+          issue(
+            `cluster.nodes.${index}.availabilityZone`,
+            `"${
+              role.availabilityZone
+            }" must be one of aws.availabilityZones (${zones.join(
+              ', ',
+            )}): the role's node and data volume live in that zone's subnet`,
+          ),
+        ],
+  );
+}
+
 export function checkCluster(
   cluster: EnvironmentSpec['cluster'],
   supported: SupportedVersions,
