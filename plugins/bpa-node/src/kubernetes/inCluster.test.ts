@@ -8,6 +8,14 @@ import {
   REFERENCE_SPEC_INPUT,
 } from '@internal/backstage-plugin-bpa-common';
 import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  fakePassword,
+  simulateSecretsManager,
   registerNode,
   startFakeKubelet,
   startKubeApiServer,
@@ -26,7 +34,8 @@ import {
   DatabaseBootstrapOptions,
   runDatabaseBootstrap,
 } from './databaseBootstrap';
-import { SecretMasker } from './progress';
+import { Checkpoint, SecretMasker } from './progress';
+import { createAwsReferenceValues, ReferenceValues } from './referenceValues';
 
 jest.setTimeout(120_000);
 
@@ -510,6 +519,143 @@ describe('in-cluster bootstrap against a real kube-apiserver', () => {
         /failed before \(BackoffLimitExceeded.*\); replacing it to run again/,
       );
     } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives a retried database Job the master password RDS rotated after the cluster bootstrap', async () => {
+    // The real reference resolution, against a simulated Secrets Manager and stack outputs.
+    const secretsManager = simulateSecretsManager();
+    const cloudFormation = mockClient(CloudFormationClient);
+    const masterArn =
+      'arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf';
+    const outputs: Record<string, Record<string, string>> = {
+      'bpa-demo-network': {
+        PodSubnetIds: 'subnet-0a1,subnet-0b2,subnet-0c3',
+        NodeSecurityGroupId: 'sg-0123456789abcdef0',
+      },
+      'bpa-demo-cluster': { ClusterSecurityGroupId: 'sg-0fedcba9876543210' },
+      'bpa-demo-data': {
+        EndpointAddress: 'bpa-demo-postgres.abc.us-east-1.rds.amazonaws.com',
+        EndpointPort: '5432',
+        MasterUserSecretArn: masterArn,
+      },
+    };
+    cloudFormation.on(DescribeStacksCommand).callsFake(async input => ({
+      Stacks: [
+        {
+          StackName: input.StackName,
+          StackStatus: 'CREATE_COMPLETE',
+          CreationTime: new Date(),
+          Outputs: Object.entries(outputs[input.StackName!] ?? {}).map(
+            ([OutputKey, OutputValue]) => ({ OutputKey, OutputValue }),
+          ),
+        },
+      ],
+    }));
+    const user = (username: string) =>
+      JSON.stringify({ username, password: fakePassword() });
+    secretsManager.secrets.set('bpa/bpa-demo/postgres-root', user('admin'));
+    secretsManager.secrets.set('bpa/bpa-demo/postgres-auth', user('kong'));
+    secretsManager.secrets.set(
+      'bpa/bpa-demo/postgres-workflow',
+      user('camunda'),
+    );
+    secretsManager.secrets.set(
+      'bpa/bpa-demo/mongodb',
+      JSON.stringify({
+        username: 'bpa',
+        password: fakePassword(),
+        connectionString: 'mongodb+srv://bpa-demo-mongo-pl-0.abcde.mongodb.net',
+      }),
+    );
+    const before = fakePassword();
+    const rotated = fakePassword();
+    secretsManager.secrets.set(
+      masterArn,
+      JSON.stringify({ username: 'bpa_master', password: before }),
+    );
+    // Each step resolves its references afresh, as each action does.
+    const values = () =>
+      createAwsReferenceValues({
+        secretsManager: new SecretsManagerClient({ region: 'us-east-1' }),
+        cloudFormation: new CloudFormationClient({ region: 'us-east-1' }),
+      });
+    // The scaffolder's checkpoints: a retried task replays what finished.
+    const done = new Map<string, unknown>();
+    const checkpoint: Checkpoint = async <T>(
+      key: string,
+      fn: () => Promise<T>,
+    ) => {
+      if (done.has(key)) return done.get(key) as T;
+      const result = await fn();
+      done.set(key, result);
+      return result;
+    };
+    // A plan of its own, so that its Job is not the one an earlier test completed.
+    const retriedSpec: EnvironmentSpec = {
+      ...spec,
+      rds: {
+        ...spec.rds,
+        workflow: { database: 'process-engine', user: 'camunda_wf' },
+      },
+    };
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bpa-incluster-plan-'));
+    const credentials = async () =>
+      decode(
+        (
+          await api.request(
+            'GET',
+            '/api/v1/namespaces/bpa-system/secrets/bpa-database-bootstrap-credentials',
+          )
+        ).data,
+        'master-password',
+      );
+    try {
+      await writePlan(retriedSpec, dir);
+      const step = (stepValues: ReferenceValues) =>
+        options({
+          spec: retriedSpec,
+          planDirectory: dir,
+          values: stepValues,
+          checkpoint,
+          timeoutMs: 20_000,
+        });
+      await withDaemonSetController(() => bootstrapCluster(step(values())));
+      const failing = startFakeJobController(api, 'bpa-system', {
+        outcome: 'Failed',
+      });
+      try {
+        await expect(runDatabaseBootstrap(step(values()))).rejects.toThrow(
+          /BackoffLimitExceeded/,
+        );
+      } finally {
+        await failing.stop();
+      }
+      expect(await credentials()).toBe(before);
+
+      // RDS rotates the master password; then the task is retried from the start.
+      secretsManager.secrets.set(
+        masterArn,
+        JSON.stringify({ username: 'bpa_master', password: rotated }),
+      );
+      await withDaemonSetController(() => bootstrapCluster(step(values())));
+      const completing = startFakeJobController(api, 'bpa-system', {
+        outcome: 'Complete',
+      });
+      try {
+        const retried = await runDatabaseBootstrap(step(values()));
+        expect(retried.outcome).toBe('completed');
+      } finally {
+        await completing.stop();
+      }
+      expect(await credentials()).toBe(rotated);
+      const log = logLines.join('\n');
+      expect(log).not.toContain(before);
+      expect(log).not.toContain(rotated);
+    } finally {
+      cloudFormation.restore();
+      secretsManager.mock.restore();
       await fs.rm(dir, { recursive: true, force: true });
     }
   });
