@@ -87,7 +87,10 @@ export function bpaActions({ config, catalog }: BpaActionsOptions) {
       referenceValues: inCluster.referenceValues,
       secretsManager: inCluster.secretsManager,
     }),
-    createDatabaseBootstrapAction(inClusterOptions),
+    createDatabaseBootstrapAction({
+      ...inClusterOptions,
+      referenceValues: inCluster.referenceValues,
+    }),
     createHelmReleaseAction({
       ...inClusterOptions,
       helmBinary: inCluster.helmBinary,

@@ -4,11 +4,16 @@ import {
   InClusterStepOptions,
   loadManifest,
 } from './apply';
+import { describeReference } from '../plan/incluster';
 import { describeObject, KubeObject } from './client';
-import { PLAN_FILES } from './planFiles';
+import { isSecretReference, PLAN_FILES } from './planFiles';
 import { formatDuration, pollUntil, runOnce, sleep } from './progress';
+import { ReferenceValues } from './referenceValues';
+import { fillSecret, secretNeeds } from './secretValues';
 
 export interface DatabaseBootstrapOptions extends InClusterStepOptions {
+  /** Resolves the credentials Secret's references (RDS's master secret, Secrets Manager, stack outputs). */
+  values: ReferenceValues;
   /** How long the Job may take. Default 15 minutes. */
   timeoutMs?: number;
   /** Lines of the pod log a failure shows. Default 40. */
@@ -45,18 +50,25 @@ function failureReason(job: KubeObject): string {
     : 'not finished';
 }
 
-/** The Secrets the Job's containers read their environment from. */
-function secretsReadBy(job: KubeObject): string[] {
-  const containers = (job.spec?.template?.spec?.containers ?? []) as Array<{
-    env?: Array<{ valueFrom?: { secretKeyRef?: { name?: string } } }>;
-  }>;
-  return [
-    ...new Set(
-      containers
-        .flatMap(c => (c.env ?? []).map(e => e.valueFrom?.secretKeyRef?.name))
-        .filter((name): name is string => !!name),
-    ),
-  ];
+/**
+ * The plan's Secrets (the Job's credentials) with their values read now:
+ * RDS rotates the master user's password, so a copy made by an earlier
+ * step, or an earlier run of this one, may be stale. The values are masked
+ * from here on.
+ */
+async function currentSecrets(
+  options: DatabaseBootstrapOptions,
+  secrets: KubeObject[],
+): Promise<KubeObject[]> {
+  const refs = secrets.flatMap(s => secretNeeds(s).refs);
+  const values = await options.values.resolve(refs);
+  for (const ref of refs) {
+    if (isSecretReference(ref))
+      options.masker.add(values.get(describeReference(ref)));
+  }
+  return secrets.map(secret =>
+    fillSecret(secret, { values, planFiles: new Map() }),
+  );
 }
 
 /** The last lines of the Job's newest pod, masked; a note instead when there is no log to read. */
@@ -96,8 +108,9 @@ async function podLogTail(
 /**
  * `bpa:database:bootstrap`: runs the plan's database bootstrap (a Job
  * running `database/bootstrap.sql` with psql inside the VPC, where RDS is)
- * and waits for it. The Job's name carries the script's hash: a finished
- * Job of the same plan is not run again, a failed one is replaced.
+ * and waits for it, after writing the Job's credentials Secret with the
+ * values of this moment. The Job's name carries the script's hash: a
+ * finished Job of the same plan is not run again, a failed one is replaced.
  */
 export async function runDatabaseBootstrap(
   options: DatabaseBootstrapOptions,
@@ -110,35 +123,19 @@ export async function runDatabaseBootstrap(
   const job = objects.find(o => o.kind === 'Job');
   if (!job) throw new Error(`${file.path} in the plan has no Job`);
   const jobName = describeObject(job);
-  const namespace = job.metadata.namespace!;
-
-  // The credentials come from the cluster bootstrap; their values are masked in every log line.
-  for (const name of secretsReadBy(job)) {
-    const secret = await options.client.read({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name, namespace },
-    });
-    if (!secret) {
-      throw new Error(
-        `Secret ${namespace}/${name}, which the database bootstrap Job reads, does not exist: run bpa:kubernetes:bootstrap first`,
-      );
-    }
-    for (const [key, value] of Object.entries(
-      (secret.data ?? {}) as Record<string, string>,
-    )) {
-      if (/password/i.test(key))
-        options.masker.add(Buffer.from(value, 'base64').toString());
-    }
-  }
 
   return checkpoint(
     `bpa-database-bootstrap-${options.spec.name}-${file.digest}`,
     async () => {
-      const applied = await applyObjects(
+      // Inside the checkpoint, never one of its own: whenever the Job may run, its credentials are the current ones.
+      const secrets = await currentSecrets(
         options,
-        objects.filter(o => o.kind !== 'Job'),
+        objects.filter(o => o.kind === 'Secret'),
       );
+      const applied = await applyObjects(options, [
+        ...secrets,
+        ...objects.filter(o => o.kind !== 'Job' && o.kind !== 'Secret'),
+      ]);
       const existing = await options.client.read(job);
       if (existing && jobState(existing) === 'complete') {
         options.logger.info(

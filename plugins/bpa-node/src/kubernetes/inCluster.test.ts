@@ -290,16 +290,13 @@ describe('in-cluster bootstrap against a real kube-apiserver', () => {
       logLines.some(l => l.startsWith('warn SELF-SIGNED ingress certificate')),
     ).toBe(true);
 
-    const bootstrapCredentials = (
-      await api.request(
+    // The database step writes its own credentials, when it runs the Job.
+    await expect(
+      api.request(
         'GET',
         '/api/v1/namespaces/bpa-system/secrets/bpa-database-bootstrap-credentials',
-      )
-    ).data;
-    expect(decode(bootstrapCredentials, 'master-username')).toBe('bpa_master');
-    expect(decode(bootstrapCredentials, 'master-password')).toBe(
-      resolved('stack-secret', 'bpa-demo-data/MasterUserSecretArn', 'password'),
-    );
+      ),
+    ).rejects.toThrow('HTTP 404');
   });
 
   it('changes nothing when applied again', async () => {
@@ -431,6 +428,20 @@ describe('in-cluster bootstrap against a real kube-apiserver', () => {
     try {
       const first = await runDatabaseBootstrap(options());
       expect(first.outcome).toBe('completed');
+      const bootstrapCredentials = (
+        await api.request(
+          'GET',
+          '/api/v1/namespaces/bpa-system/secrets/bpa-database-bootstrap-credentials',
+        )
+      ).data;
+      expect(decode(bootstrapCredentials, 'master-username')).toBe(
+        'bpa_master',
+      );
+      expect(decode(bootstrapCredentials, 'master-password')).toBe(
+        references.resolved.get(
+          'stack-secret:bpa-demo-data/MasterUserSecretArn:password',
+        ),
+      );
       expect(first.job).toMatch(
         /^Job bpa-system\/bpa-database-bootstrap-[0-9a-f]{10}$/,
       );

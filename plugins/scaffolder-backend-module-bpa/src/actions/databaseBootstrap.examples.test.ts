@@ -10,7 +10,11 @@ import { examples } from './databaseBootstrap.examples';
 
 describe('bpa:database:bootstrap examples', () => {
   const connect = jest.fn();
-  const action = createDatabaseBootstrapAction({ connector: { connect } });
+  const forEnvironment = jest.fn();
+  const action = createDatabaseBootstrapAction({
+    connector: { connect },
+    referenceValues: { forEnvironment },
+  });
 
   it.each(examples.map(e => [e.description, e.example]))(
     '%s',
@@ -29,6 +33,7 @@ describe('bpa:database:bootstrap examples', () => {
           isDryRun: true,
         } as any);
         expect(connect).not.toHaveBeenCalled();
+        expect(forEnvironment).not.toHaveBeenCalled();
       } finally {
         await fs.rm(workspacePath, { recursive: true, force: true });
       }

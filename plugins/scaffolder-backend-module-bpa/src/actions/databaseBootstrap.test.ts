@@ -23,8 +23,14 @@ describe('bpa:database:bootstrap', () => {
   let api: TestKubeApiServer;
   let workspacePath: string;
   const connect = jest.fn(async () => connectWithKubeconfig(api.kubeconfig));
+  const resolve = jest.fn(async () => {
+    throw new Error(
+      'Cannot resolve stack-secret:bpa-demo-data/MasterUserSecretArn:password: stack bpa-demo-data does not exist',
+    );
+  });
   const action = createDatabaseBootstrapAction({
     connector: { connect },
+    referenceValues: { forEnvironment: async () => ({ resolve }) },
     pollIntervalMs: 100,
   });
 
@@ -41,17 +47,25 @@ describe('bpa:database:bootstrap', () => {
     if (workspacePath)
       await fs.rm(workspacePath, { recursive: true, force: true });
   });
-  beforeEach(() => connect.mockClear());
+  beforeEach(() => {
+    connect.mockClear();
+    resolve.mockClear();
+  });
 
-  it('says to bootstrap the cluster first when the credentials Secret is not there, and creates nothing', async () => {
+  it('fails naming the credential it cannot read, and creates nothing', async () => {
     await expect(
       action.handler(
         createMockActionContext({ workspacePath, input: { spec } }) as any,
       ),
     ).rejects.toThrow(
-      'Secret bpa-system/bpa-database-bootstrap-credentials, which the database bootstrap Job reads, does not exist: run bpa:kubernetes:bootstrap first',
+      'Cannot resolve stack-secret:bpa-demo-data/MasterUserSecretArn:password',
     );
     expect((await api.request('GET', '/apis/batch/v1/jobs')).items).toEqual([]);
+    expect(
+      (await api.request('GET', '/api/v1/namespaces/bpa-system/secrets')).items
+        .map((s: any) => s.metadata.name)
+        .filter((n: string) => n.startsWith('bpa-')),
+    ).toEqual([]);
   });
 
   it('refuses a plan directory without the plan', async () => {
@@ -84,5 +98,6 @@ describe('bpa:database:bootstrap', () => {
       isDryRun: true,
     } as any);
     expect(connect).not.toHaveBeenCalled();
+    expect(resolve).not.toHaveBeenCalled();
   });
 });

@@ -2,6 +2,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   PLAN_FILES,
   readPlanFile,
+  ReferenceValuesFactory,
   runDatabaseBootstrap,
 } from '@internal/backstage-plugin-bpa-node';
 import { examples } from './databaseBootstrap.examples';
@@ -14,17 +15,25 @@ import { planDigestInput, planDirectoryInput, specInput } from './util';
 
 const DEFAULT_TIMEOUT_MINUTES = 15;
 
+export interface DatabaseBootstrapActionOptions extends InClusterActionOptions {
+  /** Reads the Job's credentials when it runs: RDS's master secret, the PostgreSQL passwords, the database endpoint. */
+  referenceValues: ReferenceValuesFactory;
+}
+
 /**
  * `bpa:database:bootstrap` — RDS only answers inside the VPC, so the
- * plan's bootstrap SQL runs in the cluster: a Job running psql with the
- * credentials `bpa:kubernetes:bootstrap` put in a Secret. Idempotent: the
- * SQL is, and a Job that finished for this plan is not run again.
+ * plan's bootstrap SQL runs in the cluster: a Job running psql with
+ * credentials this step writes into a Secret right before, so the RDS
+ * master password is the current one even after a rotation. Idempotent:
+ * the SQL is, and a Job that finished for this plan is not run again.
  */
-export function createDatabaseBootstrapAction(options: InClusterActionOptions) {
+export function createDatabaseBootstrapAction(
+  options: DatabaseBootstrapActionOptions,
+) {
   return createTemplateAction({
     id: 'bpa:database:bootstrap',
     description:
-      "Runs the plan's database bootstrap (roles and databases admin, kong, camunda/process-engine with md5 passwords) as a Job in the environment's cluster and waits for it; a failure shows the Job's log with secrets masked.",
+      "Runs the plan's database bootstrap (roles and databases admin, kong, camunda/process-engine with md5 passwords) as a Job in the environment's cluster and waits for it, its credentials (the RDS master password among them) read from Secrets Manager right before; a failure shows the Job's log with secrets masked.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -81,6 +90,10 @@ export function createDatabaseBootstrapAction(options: InClusterActionOptions) {
         runDatabaseBootstrap({
           spec: step.spec,
           planDirectory: step.planDirectory,
+          values: await options.referenceValues.forEnvironment({
+            accountId: step.spec.aws.accountId,
+            region: step.spec.aws.region,
+          }),
           client: await step.connect(),
           logger: step.logger,
           masker: step.masker,

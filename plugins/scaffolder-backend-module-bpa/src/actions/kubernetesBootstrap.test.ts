@@ -83,6 +83,7 @@ describe('bpa:kubernetes:bootstrap, bpa:database:bootstrap and bpa:helm:release 
   });
   const database = createDatabaseBootstrapAction({
     connector,
+    referenceValues: { forEnvironment: async () => references.values },
     pollIntervalMs: 100,
   });
   const release = createHelmReleaseAction({

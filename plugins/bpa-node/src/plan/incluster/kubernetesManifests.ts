@@ -298,19 +298,12 @@ function secrets(spec: EnvironmentSpec): KubeObject[] {
       { 'tls.crt': certificateSource, 'tls.key': certificateSource },
       'kubernetes.io/tls',
     ),
-    secretShape(spec, BPA_SYSTEM_NAMESPACE, DATABASE_BOOTSTRAP_SECRET, {
-      host: from(sources.postgresHost),
-      port: from(sources.postgresPort),
-      'master-username': `literal:${spec.rds.masterUsername}`,
-      'master-password': from(sources.masterPassword),
-      'root-password': from(sources.rootPassword),
-      'auth-password': from(sources.authPassword),
-      'workflow-password': from(sources.workflowPassword),
-    }),
   ];
 }
 
 function databaseBootstrap(spec: EnvironmentSpec): KubeObject[] {
+  const sources = inClusterSources(spec);
+  const from = (ref: Reference) => describeReference(ref);
   const sql = renderDatabaseBootstrapSql(spec).content;
   const labels = {
     ...commonLabels(spec),
@@ -321,6 +314,16 @@ function databaseBootstrap(spec: EnvironmentSpec): KubeObject[] {
     valueFrom: { secretKeyRef: { name: DATABASE_BOOTSTRAP_SECRET, key } },
   });
   return [
+    // Filled by bpa:database:bootstrap itself, each time it runs the Job: RDS rotates the master password, so an earlier copy may be stale.
+    secretShape(spec, BPA_SYSTEM_NAMESPACE, DATABASE_BOOTSTRAP_SECRET, {
+      host: from(sources.postgresHost),
+      port: from(sources.postgresPort),
+      'master-username': `literal:${spec.rds.masterUsername}`,
+      'master-password': from(sources.masterPassword),
+      'root-password': from(sources.rootPassword),
+      'auth-password': from(sources.authPassword),
+      'workflow-password': from(sources.workflowPassword),
+    }),
     {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -464,7 +467,7 @@ export function renderKubernetesManifests(
     ),
     file(
       '30-secrets',
-      'Secret shapes without values: environment.txt, PostgreSQL and MongoDB bindings, ingress TLS, database bootstrap credentials',
+      'Secret shapes without values: environment.txt, PostgreSQL and MongoDB bindings, ingress TLS',
       [
         `Secrets of BPA environment ${spec.name}, without values: the apply step fills each key`,
         `from the source its ${VALUE_SOURCES_ANNOTATION} annotation names. Sources:`,
@@ -476,10 +479,13 @@ export function renderKubernetesManifests(
     ),
     file(
       '40-database-bootstrap',
-      'Database bootstrap Job running database/bootstrap.sql with psql',
+      'Database bootstrap credentials (Secret shape without values) and the Job running database/bootstrap.sql with psql',
       [
         `Database bootstrap of BPA environment ${spec.name}: a Job running the plan's`,
-        'database/bootstrap.sql (idempotent) with psql against RDS, as the RDS master user.',
+        'database/bootstrap.sql (idempotent) with psql against RDS, as the RDS master user,',
+        `with the credentials of Secret ${DATABASE_BOOTSTRAP_SECRET}, which the step fills`,
+        `(${VALUE_SOURCES_ANNOTATION} sources, read when the Job runs: RDS rotates the master`,
+        'password) right before it runs the Job.',
       ],
       databaseBootstrap(spec),
     ),
