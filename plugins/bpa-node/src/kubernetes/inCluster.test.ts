@@ -290,6 +290,17 @@ describe('in-cluster bootstrap against a real kube-apiserver', () => {
       logLines.some(l => l.startsWith('warn SELF-SIGNED ingress certificate')),
     ).toBe(true);
 
+    const storageClass = await api.request(
+      'GET',
+      '/apis/storage.k8s.io/v1/storageclasses/gp3',
+    );
+    expect(storageClass.provisioner).toBe('ebs.csi.aws.com');
+    expect(
+      storageClass.metadata.annotations[
+        'storageclass.kubernetes.io/is-default-class'
+      ],
+    ).toBe('true');
+
     // The database step writes its own credentials, when it runs the Job.
     await expect(
       api.request(

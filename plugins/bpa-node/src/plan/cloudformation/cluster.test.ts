@@ -66,6 +66,94 @@ describe('cluster stack', () => {
     });
   });
 
+  it("opens the API server's public endpoint only to the admin CIDR and the portal's egress, and the private endpoint to the VPC", () => {
+    const withPortal = parseEnvironmentSpec({
+      ...REFERENCE_SPEC_INPUT,
+      network: {
+        ...REFERENCE_SPEC_INPUT.network,
+        portalEgressCidrs: ['198.51.100.16/28', '192.0.2.10/32'],
+      },
+    });
+    const vpcConfig = (s: typeof spec) =>
+      stackTemplate(s, 'cluster').Resources.Cluster.Properties!
+        .ResourcesVpcConfig as Props;
+    expect(vpcConfig(withPortal)).toMatchObject({
+      EndpointPublicAccess: true,
+      EndpointPrivateAccess: true,
+      PublicAccessCidrs: [
+        '203.0.113.0/24',
+        '198.51.100.16/28',
+        '192.0.2.10/32',
+      ],
+    });
+    expect(vpcConfig(spec).PublicAccessCidrs).toEqual(['203.0.113.0/24']);
+  });
+
+  it('keeps the control plane log for a limited time, and deletes it with the stack', () => {
+    const [logGroup] = ofType(cluster, 'AWS::Logs::LogGroup');
+    expect(logGroup.props).toMatchObject({
+      LogGroupName: '/aws/eks/bpa-demo-eks/cluster',
+      RetentionInDays: 90,
+    });
+    expect(logGroup.resource.DeletionPolicy ?? 'Delete').toBe('Delete');
+    // EKS writes into the group it finds; created first, it is the stack's.
+    expect(cluster.Resources.Cluster.DependsOn).toContain(logGroup.id);
+  });
+
+  it('runs the EKS Pod Identity agent, and the VPC CNI and EBS CSI driver add-ons on roles of their own', () => {
+    const addons = Object.fromEntries(
+      ofType(cluster, 'AWS::EKS::Addon').map(a => [a.props.AddonName, a]),
+    );
+    expect(Object.keys(addons).sort()).toEqual([
+      'aws-ebs-csi-driver',
+      'eks-pod-identity-agent',
+      'vpc-cni',
+    ]);
+    const association = (name: string) =>
+      addons[name].props.PodIdentityAssociations as Props[];
+    expect(association('vpc-cni')).toEqual([
+      {
+        ServiceAccount: 'aws-node',
+        RoleArn: { 'Fn::GetAtt': ['VpcCniRole', 'Arn'] },
+      },
+    ]);
+    expect(association('aws-ebs-csi-driver')).toEqual([
+      {
+        ServiceAccount: 'ebs-csi-controller-sa',
+        RoleArn: { 'Fn::GetAtt': ['EbsCsiDriverRole', 'Arn'] },
+      },
+    ]);
+    for (const [role, policy] of [
+      ['VpcCniRole', 'AmazonEKS_CNI_Policy'],
+      ['EbsCsiDriverRole', 'service-role/AmazonEBSCSIDriverPolicy'],
+    ]) {
+      expect(props(role).AssumeRolePolicyDocument.Statement).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'pods.eks.amazonaws.com' },
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+        },
+      ]);
+      expect(props(role).ManagedPolicyArns).toEqual([
+        { 'Fn::Sub': `arn:\${AWS::Partition}:iam::aws:policy/${policy}` },
+      ]);
+    }
+    // The nodes no longer carry the CNI's rights.
+    expect(JSON.stringify(props('NodeRole').ManagedPolicyArns)).not.toContain(
+      'AmazonEKS_CNI_Policy',
+    );
+    // Associations need the agent; the CSI controller needs nodes to run on.
+    expect(addons['vpc-cni'].resource.DependsOn).toContain(
+      'PodIdentityAgentAddon',
+    );
+    expect(addons['aws-ebs-csi-driver'].resource.DependsOn).toEqual(
+      expect.arrayContaining([
+        'PodIdentityAgentAddon',
+        ...ofType(cluster, 'AWS::EKS::Nodegroup').map(g => g.id),
+      ]),
+    );
+  });
+
   it('gives the portal principal cluster admin through an access entry', () => {
     expect(cluster.Parameters!.PortalPrincipalArn.Type).toBe('String');
     expect(props('PortalAccessEntry')).toMatchObject({
@@ -91,10 +179,10 @@ describe('cluster stack', () => {
     ).toBe(false);
   });
 
-  it('gives nodes the EKS worker, CNI and SSM policies plus the ECR pull and data volume policies', () => {
+  it('gives nodes the EKS worker and SSM policies plus the ECR pull and data volume policies', () => {
     const role = props('NodeRole');
     expect(JSON.stringify(role.ManagedPolicyArns)).toMatch(
-      /AmazonEKSWorkerNodePolicy.*AmazonEKS_CNI_Policy.*AmazonSSMManagedInstanceCore/,
+      /AmazonEKSWorkerNodePolicy.*AmazonSSMManagedInstanceCore/,
     );
     expect(role.Policies).toContainEqual({
       PolicyName: 'ecr-pull',

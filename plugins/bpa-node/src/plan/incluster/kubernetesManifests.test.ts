@@ -49,6 +49,7 @@ describe('renderKubernetesManifests', () => {
     expect(artifacts.map(a => [a.path, a.kind])).toEqual([
       ['kubernetes/00-namespaces.yaml', 'kubernetes'],
       ['kubernetes/10-eni-configs.yaml', 'kubernetes'],
+      ['kubernetes/15-storage-class.yaml', 'kubernetes'],
       ['kubernetes/20-node-preparation.yaml', 'kubernetes'],
       ['kubernetes/30-secrets.yaml', 'kubernetes'],
       ['kubernetes/40-database-bootstrap.yaml', 'kubernetes'],
@@ -77,6 +78,26 @@ describe('renderKubernetesManifests', () => {
     for (const o of objects.filter(x => x.metadata.namespace)) {
       expect(namespaces).toContain(o.metadata.namespace);
     }
+  });
+
+  it('makes encrypted gp3 volumes of the EBS CSI driver the default for claims, kept when a claim goes', () => {
+    const classes = objects.filter(o => o.kind === 'StorageClass');
+    expect(classes).toEqual([
+      expect.objectContaining({
+        apiVersion: 'storage.k8s.io/v1',
+        metadata: expect.objectContaining({
+          name: 'gp3',
+          annotations: {
+            'storageclass.kubernetes.io/is-default-class': 'true',
+          },
+        }),
+        provisioner: 'ebs.csi.aws.com',
+        parameters: { type: 'gp3', encrypted: 'true' },
+        reclaimPolicy: 'Retain',
+        volumeBindingMode: 'WaitForFirstConsumer',
+        allowVolumeExpansion: true,
+      }),
+    ]);
   });
 
   it('routes pods to the pod subnets with one ENIConfig per zone, filled from the network stack', () => {
