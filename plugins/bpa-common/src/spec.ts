@@ -90,6 +90,12 @@ export const environmentSpecBaseSchema = z.object({
           'Where administrators connect from (bastion SSH, load balancer); 0.0.0.0/0 is refused',
         ),
       bastion: z.boolean().default(true),
+      portalEgressCidrs: z
+        .array(z.string())
+        .optional()
+        .describe(
+          "Where the portal's backend reaches AWS from (its NAT or egress addresses): the EKS API server's public endpoint admits these besides adminCidr. Default: bpa.aws.portalEgressCidrs of the portal's configuration, filled in by bpa:environment:plan",
+        ),
     })
     .describe('Network layout'),
   cluster: z

@@ -354,6 +354,22 @@ const BAD_REQUESTS: Case[] = [
   ],
   // network
   [
+    'a world-open portal egress CIDR',
+    s => {
+      s.network.portalEgressCidrs = ['198.51.100.16/28', '0.0.0.0/0'];
+    },
+    'network.portalEgressCidrs.1',
+    "must not be 0.0.0.0/0: it would open the cluster's API endpoint",
+  ],
+  [
+    'a portal egress CIDR that is not one',
+    s => {
+      s.network.portalEgressCidrs = ['198.51.100.300/32'];
+    },
+    'network.portalEgressCidrs.0',
+    '198.51.100.300',
+  ],
+  [
     "the guide's world-open admin CIDR",
     s => {
       s.network.adminCidr = '0.0.0.0/0';

@@ -131,6 +131,32 @@ export function checkNetwork(network: EnvironmentSpec['network']): SpecIssue[] {
     }
   }
 
+  (network.portalEgressCidrs ?? []).forEach((text, i) => {
+    const path = `network.portalEgressCidrs.${i}`;
+    const result = parseIpv4Cidr(text);
+    if (!result.ok) {
+      issues.push(issue(path, result.reason));
+    } else if (result.cidr.prefix === 0) {
+      issues.push(
+        issue(
+          path,
+          "must not be 0.0.0.0/0: it would open the cluster's API endpoint to the whole internet; give the portal's egress addresses, e.g. 198.51.100.16/28",
+        ),
+      );
+    } else if (
+      NOT_A_SOURCE.some(reserved => cidrsOverlap(reserved, result.cidr))
+    ) {
+      issues.push(
+        issue(
+          path,
+          `${formatIpv4Cidr(
+            result.cidr,
+          )} is not a range the portal connects from (it covers loopback, link-local, multicast or reserved addresses)`,
+        ),
+      );
+    }
+  });
+
   if (admin) {
     const privateSource =
       rfc1918BlockOf(admin) || cidrContains(SHARED_ADDRESS_SPACE, admin);

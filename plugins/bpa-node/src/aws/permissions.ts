@@ -199,9 +199,25 @@ const RESOURCE_ACTIONS: Record<string, ResourceActions> = {
     ],
   },
   'AWS::EKS::Addon': {
-    create: ['eks:CreateAddon', 'eks:DescribeAddon', 'eks:TagResource'],
-    update: ['eks:UpdateAddon', 'eks:DescribeUpdate'],
-    delete: ['eks:DeleteAddon', 'eks:DescribeAddon'],
+    // PodIdentityAssociations: EKS creates the add-on's associations with the caller's rights, passing their roles.
+    create: [
+      'eks:CreateAddon',
+      'eks:DescribeAddon',
+      'eks:TagResource',
+      'eks:CreatePodIdentityAssociation',
+      'eks:DescribePodIdentityAssociation',
+      'iam:PassRole',
+    ],
+    update: [
+      'eks:UpdateAddon',
+      'eks:DescribeUpdate',
+      'eks:UpdatePodIdentityAssociation',
+    ],
+    delete: [
+      'eks:DeleteAddon',
+      'eks:DescribeAddon',
+      'eks:DeletePodIdentityAssociation',
+    ],
   },
   'AWS::EKS::Nodegroup': {
     create: [
@@ -218,6 +234,16 @@ const RESOURCE_ACTIONS: Record<string, ResourceActions> = {
       'eks:DescribeUpdate',
     ],
     delete: ['eks:DeleteNodegroup', 'eks:DescribeNodegroup'],
+  },
+  'AWS::Logs::LogGroup': {
+    create: [
+      'logs:CreateLogGroup',
+      'logs:PutRetentionPolicy',
+      'logs:TagResource',
+      'logs:DescribeLogGroups',
+    ],
+    update: ['logs:PutRetentionPolicy', 'logs:UntagResource'],
+    delete: ['logs:DeleteLogGroup', 'logs:DescribeLogGroups'],
   },
   'AWS::RDS::DBSubnetGroup': {
     create: [
@@ -415,7 +441,7 @@ export function allPortalActions(): string[] {
 
 /**
  * The resource an action is simulated on. The portal policy names resources
- * for some services (stacks, roles, the AMI parameter, RDS's secret), and
+ * for some services (stacks, roles, the AMI parameter, RDS's secret, the control plane log group), and
  * IAM's simulator only matches such a statement when asked about a matching
  * ARN; everything else is simulated on `*`.
  */
@@ -452,6 +478,9 @@ export function simulationResourceArn(
   }
   if (service === 'acm') {
     return `arn:${p}:acm:${region}:${accountId}:certificate/00000000-0000-0000-0000-000000000000`;
+  }
+  if (service === 'logs') {
+    return `arn:${p}:logs:${region}:${accountId}:log-group:/aws/eks/${environment}-eks/cluster:*`;
   }
   if (service === 'secretsmanager') {
     return `arn:${p}:secretsmanager:${region}:${accountId}:secret:rds!db-EXAMPLE`;

@@ -269,7 +269,8 @@ async function waitForNodePreparation(
 
 /**
  * `bpa:kubernetes:bootstrap`: the namespaces, node role labels, custom pod
- * networking, node preparation (waited for) and the Secrets, from the plan
+ * networking, the default StorageClass, node preparation (waited for) and
+ * the Secrets, from the plan
  * files, with only their documented placeholders filled in.
  */
 export async function bootstrapCluster(
@@ -280,6 +281,7 @@ export async function bootstrapCluster(
   const env = spec.name;
   const namespaces = await loadManifest(options, PLAN_FILES.namespaces);
   const eniConfigs = await loadManifest(options, PLAN_FILES.eniConfigs);
+  const storageClass = await loadManifest(options, PLAN_FILES.storageClass);
   const nodePreparation = await loadManifest(
     options,
     PLAN_FILES.nodePreparation,
@@ -302,6 +304,7 @@ export async function bootstrapCluster(
     ...referencesIn([
       namespaces.file,
       eniConfigs.file,
+      storageClass.file,
       nodePreparation.file,
       ...planFiles.values(),
     ]),
@@ -328,6 +331,7 @@ export async function bootstrapCluster(
     () => labelNodes(options),
   );
   await applyFile(eniConfigs);
+  await applyFile(storageClass);
   await applyFile(nodePreparation);
 
   const tlsSecret = secrets.objects.find(needsCertificate);

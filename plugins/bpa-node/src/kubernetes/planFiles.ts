@@ -17,6 +17,7 @@ import { KubeObject } from './client';
 export const PLAN_FILES = {
   namespaces: 'kubernetes/00-namespaces.yaml',
   eniConfigs: 'kubernetes/10-eni-configs.yaml',
+  storageClass: 'kubernetes/15-storage-class.yaml',
   nodePreparation: 'kubernetes/20-node-preparation.yaml',
   secrets: 'kubernetes/30-secrets.yaml',
   databaseBootstrap: 'kubernetes/40-database-bootstrap.yaml',

@@ -61,7 +61,7 @@ export function createKubernetesBootstrapAction(
   return createTemplateAction({
     id: 'bpa:kubernetes:bootstrap',
     description:
-      "Generates BPA's PostgreSQL passwords into Secrets Manager when missing (never rotated), then applies the plan's Kubernetes manifests to the environment's cluster: namespaces, node labels name=node-N, ENIConfigs, node preparation DaemonSets (waits until every node is prepared), and the Secrets (environment.txt, PostgreSQL and MongoDB bindings, ingress TLS certificate).",
+      "Generates BPA's PostgreSQL passwords into Secrets Manager when missing (never rotated), then applies the plan's Kubernetes manifests to the environment's cluster: namespaces, node labels name=node-N, ENIConfigs, the default gp3 StorageClass, node preparation DaemonSets (waits until every node is prepared), and the Secrets (environment.txt, PostgreSQL and MongoDB bindings, ingress TLS certificate).",
     examples,
     supportsDryRun: true,
     schema: {
@@ -188,6 +188,7 @@ export function createKubernetesBootstrapAction(
         for (const file of [
           PLAN_FILES.namespaces,
           PLAN_FILES.eniConfigs,
+          PLAN_FILES.storageClass,
           PLAN_FILES.nodePreparation,
           PLAN_FILES.secrets,
         ]) {
@@ -196,7 +197,9 @@ export function createKubernetesBootstrapAction(
         ctx.logger.info(
           `Dry run: would apply ${PLAN_FILES.namespaces}, ${
             PLAN_FILES.eniConfigs
-          }, ${PLAN_FILES.nodePreparation} and ${PLAN_FILES.secrets} to ${
+          }, ${PLAN_FILES.storageClass}, ${PLAN_FILES.nodePreparation} and ${
+            PLAN_FILES.secrets
+          } to ${
             spec.name
           }'s cluster (PostgreSQL passwords generated into ${postgresSecrets(
             spec,

@@ -8,6 +8,7 @@ import {
   CfnTemplate,
   CfnValue,
   assumableBy,
+  assumableByPods,
   base64,
   cfnTags,
   environmentTags,
@@ -37,6 +38,24 @@ export const NODE_AMI_TYPE = 'AL2023_x86_64_STANDARD';
 
 /** Tag naming the node role of a node's instance and data volume. */
 const NODE_ROLE_TAG = 'bpa:node-role';
+
+/** Days the control plane's log (api, audit, authenticator) is kept. */
+export const CONTROL_PLANE_LOG_RETENTION_DAYS = 90;
+
+/**
+ * The EKS add-ons beside the cluster's defaults, and the Kubernetes service
+ * account each runs as (EKS User Guide: "Amazon EKS add-ons", "Retrieve IAM
+ * information about an Amazon EKS add-on"). Versions are left to EKS: it
+ * installs the default version of each for the cluster's Kubernetes version.
+ */
+const ADDONS = {
+  podIdentityAgent: 'eks-pod-identity-agent',
+  vpcCni: { name: 'vpc-cni', serviceAccount: 'aws-node' },
+  ebsCsiDriver: {
+    name: 'aws-ebs-csi-driver',
+    serviceAccount: 'ebs-csi-controller-sa',
+  },
+} as const;
 
 /** Root volume of each node: container images of BPA are large. */
 const ROOT_VOLUME_GIB = 100;
@@ -228,8 +247,20 @@ function clusterResources(spec: EnvironmentSpec): Record<string, CfnResource> {
         Tags: cfnTags(spec),
       },
     },
+    // EKS writes the control plane log into this group when it exists; otherwise it creates one that never expires and outlives the stack.
+    ClusterLogGroup: {
+      Type: 'AWS::Logs::LogGroup',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: {
+        LogGroupName: `/aws/eks/${resourceNames(spec).eksCluster}/cluster`,
+        RetentionInDays: CONTROL_PLANE_LOG_RETENTION_DAYS,
+        Tags: cfnTags(spec),
+      },
+    },
     Cluster: {
       Type: 'AWS::EKS::Cluster',
+      DependsOn: ['ClusterLogGroup'],
       Properties: {
         Name: resourceNames(spec).eksCluster,
         Version: spec.cluster.kubernetesVersion,
@@ -240,9 +271,15 @@ function clusterResources(spec: EnvironmentSpec): Record<string, CfnResource> {
             'network',
             NETWORK_EXPORTS.privateSubnetIds,
           ),
-          // Nodes use the private endpoint; the public one (IAM-authenticated) serves the portal's apply steps.
+          // Nodes and pods use the private endpoint; the public one (IAM-authenticated) serves the portal's apply steps and status, and administrators.
           EndpointPrivateAccess: true,
           EndpointPublicAccess: true,
+          PublicAccessCidrs: [
+            ...new Set([
+              spec.network.adminCidr,
+              ...(spec.network.portalEgressCidrs ?? []),
+            ]),
+          ],
         },
         KubernetesNetworkConfig: {
           IpFamily: 'ipv4',
@@ -284,9 +321,9 @@ function clusterResources(spec: EnvironmentSpec): Record<string, CfnResource> {
       Type: 'AWS::IAM::Role',
       Properties: {
         AssumeRolePolicyDocument: assumableBy('ec2.amazonaws.com'),
+        // No CNI rights here: the VPC CNI has its own role (VpcCniRole); the worker policy covers the Pod Identity agent.
         ManagedPolicyArns: [
           managedPolicyArn('AmazonEKSWorkerNodePolicy'),
-          managedPolicyArn('AmazonEKS_CNI_Policy'),
           managedPolicyArn('AmazonSSMManagedInstanceCore'),
         ],
         Policies: [
@@ -299,16 +336,84 @@ function clusterResources(spec: EnvironmentSpec): Record<string, CfnResource> {
         Tags: cfnTags(spec),
       },
     },
-    VpcCniAddon: {
+    ...podIdentityRole(spec, 'VpcCniRole', 'AmazonEKS_CNI_Policy'),
+    ...podIdentityRole(
+      spec,
+      'EbsCsiDriverRole',
+      'service-role/AmazonEBSCSIDriverPolicy',
+    ),
+    // Hands the add-ons' pods the credentials of their roles (EKS Pod Identity).
+    PodIdentityAgentAddon: {
       Type: 'AWS::EKS::Addon',
       Properties: {
         ClusterName: ref('Cluster'),
-        AddonName: 'vpc-cni',
+        AddonName: ADDONS.podIdentityAgent,
+        Tags: cfnTags(spec),
+      },
+    },
+    VpcCniAddon: {
+      Type: 'AWS::EKS::Addon',
+      DependsOn: ['PodIdentityAgentAddon'],
+      Properties: {
+        ClusterName: ref('Cluster'),
+        AddonName: ADDONS.vpcCni.name,
         // EKS installs a self-managed vpc-cni with the cluster; the add-on takes it over.
         ResolveConflicts: 'OVERWRITE',
         ConfigurationValues: JSON.stringify(VPC_CNI_CONFIGURATION),
+        PodIdentityAssociations: [
+          {
+            ServiceAccount: ADDONS.vpcCni.serviceAccount,
+            RoleArn: getAtt('VpcCniRole', 'Arn'),
+          },
+        ],
         Tags: cfnTags(spec),
       },
+    },
+  };
+}
+
+/** A role the add-on's pods get through EKS Pod Identity, with one AWS managed policy. */
+function podIdentityRole(
+  spec: EnvironmentSpec,
+  id: string,
+  policy: string,
+): Record<string, CfnResource> {
+  return {
+    [id]: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: assumableByPods(),
+        ManagedPolicyArns: [managedPolicyArn(policy)],
+        Tags: cfnTags(spec),
+      },
+    },
+  };
+}
+
+/**
+ * The EBS CSI driver, so that PersistentVolumeClaims bind (EKS has no
+ * in-tree EBS provisioner since Kubernetes 1.23); the plan's default gp3
+ * StorageClass uses it. After the node groups: its controller runs on them,
+ * and the add-on is not active until it does.
+ */
+function ebsCsiDriverAddon(spec: EnvironmentSpec): CfnResource {
+  return {
+    Type: 'AWS::EKS::Addon',
+    DependsOn: [
+      'PodIdentityAgentAddon',
+      ...spec.cluster.nodes.map(role => nodeResourceId(role, 'NodeGroup')),
+    ],
+    Properties: {
+      ClusterName: ref('Cluster'),
+      AddonName: ADDONS.ebsCsiDriver.name,
+      ResolveConflicts: 'OVERWRITE',
+      PodIdentityAssociations: [
+        {
+          ServiceAccount: ADDONS.ebsCsiDriver.serviceAccount,
+          RoleArn: getAtt('EbsCsiDriverRole', 'Arn'),
+        },
+      ],
+      Tags: cfnTags(spec),
     },
   };
 }
@@ -359,9 +464,10 @@ export function clusterStackTemplate(spec: EnvironmentSpec): CfnTemplate {
     resources[templateId] = launchTemplate(spec, role);
     resources[nodeResourceId(role, 'NodeGroup')] = nodeGroup(spec, role);
   }
+  resources.EbsCsiDriverAddon = ebsCsiDriverAddon(spec);
   return {
     AWSTemplateFormatVersion: '2010-09-09',
-    Description: `BPA environment ${spec.name}: EKS cluster, node groups, IAM roles, portal access entry`,
+    Description: `BPA environment ${spec.name}: EKS cluster and its log, add-ons, node groups with their data volumes, IAM roles, portal access entry`,
     Parameters: {
       PortalPrincipalArn: {
         Type: 'String',

@@ -186,15 +186,22 @@ export function logicalId(...parts: string[]): string {
 }
 
 /** The IAM trust policy letting one AWS service assume a role. */
-export function assumableBy(service: string): CfnValue {
+export function assumableBy(
+  service: string,
+  action: string | string[] = 'sts:AssumeRole',
+): CfnValue {
   return {
     Version: '2012-10-17',
     Statement: [
       {
         Effect: 'Allow',
         Principal: { Service: service },
-        Action: 'sts:AssumeRole',
+        Action: action,
       },
     ],
   };
 }
+
+/** The trust policy of a role EKS Pod Identity hands to pods (it tags the sessions). */
+export const assumableByPods = () =>
+  assumableBy('pods.eks.amazonaws.com', ['sts:AssumeRole', 'sts:TagSession']);

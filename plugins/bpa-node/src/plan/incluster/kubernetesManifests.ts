@@ -119,6 +119,32 @@ function eniConfigs(spec: EnvironmentSpec): KubeObject[] {
   }));
 }
 
+/**
+ * The default StorageClass: encrypted gp3 volumes of the EBS CSI driver
+ * (EKS has had no in-tree EBS provisioner since Kubernetes 1.23, so without
+ * it claims stay Pending). A volume is made in the zone of the pod that
+ * first uses it, and kept when its claim is deleted: data goes only when
+ * someone deletes the volume itself.
+ */
+function storageClass(spec: EnvironmentSpec): KubeObject[] {
+  return [
+    {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: {
+        name: 'gp3',
+        labels: commonLabels(spec),
+        annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+      },
+      provisioner: 'ebs.csi.aws.com',
+      parameters: { type: 'gp3', encrypted: 'true' },
+      reclaimPolicy: 'Retain',
+      volumeBindingMode: 'WaitForFirstConsumer',
+      allowVolumeExpansion: true,
+    },
+  ];
+}
+
 function nodePreparation(spec: EnvironmentSpec): KubeObject[] {
   const scripts = renderNodePreparationScript(spec);
   const labels = commonLabels(spec);
@@ -454,6 +480,16 @@ export function renderKubernetesManifests(
         ...REFERENCE_HELP,
       ],
       eniConfigs(spec),
+    ),
+    file(
+      '15-storage-class',
+      'Default StorageClass gp3: encrypted EBS volumes of the EBS CSI driver add-on, kept when their claim goes',
+      [
+        `Storage of BPA environment ${spec.name}: the default StorageClass, encrypted gp3 volumes`,
+        'made by the EBS CSI driver (the cluster stack installs its add-on), in the zone of the',
+        'first pod that uses them, kept (reclaimPolicy Retain) when their claim is deleted.',
+      ],
+      storageClass(spec),
     ),
     file(
       '20-node-preparation',
