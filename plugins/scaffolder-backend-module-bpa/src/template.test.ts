@@ -254,16 +254,38 @@ describe('templates/bpa-environment/template.yaml', () => {
     expect(steps.find(s => s.id === 'stacks')?.input?.wait).toBe(false);
   });
 
-  it('gives every step the same request, whose fields all exist in the spec', () => {
-    const requests = steps.map(s => s.input?.spec);
-    expect(requests.every(r => r !== undefined)).toBe(true);
-    for (const request of requests) expect(request).toEqual(requests[0]);
+  it('gives every later step the request the plan step completed and recorded, whose form fields all exist in the spec', () => {
+    const [plan, ...later] = steps;
+    expect(plan.action).toBe('bpa:environment:plan');
     expect(
       unknownSpecFields(
-        requests[0] as Record<string, unknown>,
+        plan.input?.spec as Record<string, unknown>,
         environmentSpecBaseSchema,
       ),
     ).toEqual([]);
+    for (const step of later) {
+      expect([step.id, step.input?.spec]).toEqual([
+        step.id,
+        '${{ steps.plan.output.spec }}',
+      ]);
+    }
+  });
+
+  it('offers SSM Session Manager or SSH for the bastion, and an AMI id to keep or change, into the request', () => {
+    const network = template.spec.parameters.find(
+      (p: any) => p.title === 'Network',
+    ) as any;
+    expect(network.properties.bastionAccess).toMatchObject({
+      enum: ['ssm', 'ssh'],
+      default: 'ssm',
+    });
+    expect(network.properties.bastionImageId.type).toBe('string');
+    expect(steps[0].input?.spec).toMatchObject({
+      network: {
+        bastionAccess: '${{ parameters.bastionAccess }}',
+        bastionImageId: '${{ parameters.bastionImageId }}',
+      },
+    });
   });
 
   it("makes a valid request from the form's defaults and the required fields", () => {

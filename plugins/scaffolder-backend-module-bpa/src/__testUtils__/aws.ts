@@ -29,6 +29,20 @@ export const REFERENCE_TIMINGS = {
   'bpa-demo-edge': { create: 3 * MINUTE, delete: 2 * MINUTE },
 };
 
+/** The portal's AWS client factory with stand-in credentials, for the simulated account. */
+export const testAwsClientFactory = () =>
+  createAwsClientFactory({
+    credentialsManager: {
+      getCredentialProvider: async () => ({
+        accountId: '123456789012',
+        sdkCredentialProvider: async () => ({
+          accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+          secretAccessKey: 'not-a-real-key',
+        }),
+      }),
+    },
+  });
+
 /**
  * A workspace holding the reference environment's plan, a simulated AWS
  * account on a virtual clock, and the options the AWS actions are built
@@ -54,17 +68,7 @@ export async function awsTestEnvironment(
     ...options,
   });
   const actionOptions: AwsActionOptions = {
-    clients: createAwsClientFactory({
-      credentialsManager: {
-        getCredentialProvider: async () => ({
-          accountId: '123456789012',
-          sdkCredentialProvider: async () => ({
-            accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-            secretAccessKey: 'not-a-real-key',
-          }),
-        }),
-      },
-    }),
+    clients: testAwsClientFactory(),
     clock,
     pollIntervalMs: 20_000,
   };

@@ -8,6 +8,12 @@ import {
   parseEnvironmentSpec,
 } from '@internal/backstage-plugin-bpa-common';
 import { planDigestOf, renderPlan } from '@internal/backstage-plugin-bpa-node';
+import {
+  SimulatedAws,
+  VirtualClock,
+  simulateAws,
+} from '@internal/backstage-plugin-bpa-test-utils';
+import { testAwsClientFactory } from '../__testUtils__/aws';
 import { createPlanEnvironmentAction } from './planEnvironment';
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -22,6 +28,7 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 const reference = REFERENCE_SPEC_INPUT as unknown as JsonObject;
+const AMI = 'ami-0123456789abcdef0';
 const CERTIFICATE_ARN =
   'arn:aws:acm:us-east-1:123456789012:certificate/0b5c1f7e-3c9a-4a11-9d3e-5f0c2a7b8e91';
 
@@ -140,12 +147,16 @@ describe('bpa:environment:plan', () => {
     },
   );
 
-  it('plans the same bytes for "plan and apply" as for "plan only"', async () => {
+  it('plans the same bytes for "plan and apply" as for "plan only" when the request records its bastion AMI', async () => {
+    const pinned = {
+      ...reference,
+      network: { ...REFERENCE_SPEC_INPUT.network, bastionImageId: AMI },
+    };
     const run = async (dir: string, input: JsonObject) => {
       await action.handler(
         createMockActionContext({
           workspacePath,
-          input: { spec: reference, outputDir: dir, ...input },
+          input: { spec: pinned, outputDir: dir, ...input },
         }) as any,
       );
       const files = await listFiles(path.join(workspacePath, dir));
@@ -246,5 +257,124 @@ describe('bpa:environment:plan', () => {
       input: { spec: reference, outputDir: '../outside' },
     });
     await expect(action.handler(ctx as any)).rejects.toThrow(/outside/);
+  });
+
+  describe('completing the request', () => {
+    const parameter =
+      '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+    let aws: SimulatedAws;
+    beforeEach(() => {
+      aws = simulateAws({
+        clock: new VirtualClock(),
+        accountId: '123456789012',
+        region: 'us-east-1',
+      });
+      aws.ssm.setParameter(parameter, 'ami-0aaaaaaaaaaaaaaaa');
+    });
+    afterEach(() => aws.restore());
+
+    /** Runs the step like a task does: checkpoints kept across runs of the same task. */
+    const runStep = async (
+      step: ReturnType<typeof createPlanEnvironmentAction>,
+      input: JsonObject,
+      checkpoints = new Map<string, unknown>(),
+    ) => {
+      const ctx = createMockActionContext({ workspacePath, input });
+      const outputs: Record<string, any> = {};
+      (ctx.output as jest.Mock).mockImplementation((k, v) => {
+        outputs[k] = v;
+      });
+      await step.handler({
+        ...ctx,
+        async checkpoint({ key, fn }: { key: string; fn: () => Promise<unknown> }) {
+          if (!checkpoints.has(key)) checkpoints.set(key, await fn());
+          return checkpoints.get(key);
+        },
+      } as any);
+      const network = await fs.readFile(
+        path.join(workspacePath, (input.outputDir as string) ?? 'bpa-plan', 'cloudformation/network.yaml'),
+        'utf8',
+      );
+      return { outputs, network };
+    };
+    const apply = { mode: 'apply', certificateArn: CERTIFICATE_ARN };
+
+    it('pins the bastion AMI once when planning for apply, records it in the request it outputs, and keeps it on later runs', async () => {
+      const step = createPlanEnvironmentAction({
+        clients: testAwsClientFactory(),
+      });
+      const task = new Map<string, unknown>();
+      const first = await runStep(step, { spec: reference, ...apply }, task);
+      expect(first.outputs.spec.network.bastionImageId).toBe(
+        'ami-0aaaaaaaaaaaaaaaa',
+      );
+      expect(first.network).toContain('ImageId: ami-0aaaaaaaaaaaaaaaa');
+      expect(first.outputs.summary).toContain('`ami-0aaaaaaaaaaaaaaaa`');
+
+      // AWS publishes a newer AMI; a retry of the same task and a later run with the recorded request keep the pinned one.
+      aws.ssm.setParameter(parameter, 'ami-0bbbbbbbbbbbbbbbb');
+      const retried = await runStep(step, { spec: reference, ...apply }, task);
+      expect(retried.outputs.spec.network.bastionImageId).toBe(
+        'ami-0aaaaaaaaaaaaaaaa',
+      );
+      const later = await runStep(step, {
+        spec: first.outputs.spec,
+        ...apply,
+      });
+      expect(later.network).toContain('ImageId: ami-0aaaaaaaaaaaaaaaa');
+      expect(aws.inputsOf('GetParameter')).toEqual([{ Name: parameter }]);
+
+      // Changed only when the request says so.
+      const changed = await runStep(step, {
+        spec: {
+          ...first.outputs.spec,
+          network: { ...first.outputs.spec.network, bastionImageId: AMI },
+        },
+        ...apply,
+      });
+      expect(changed.network).toContain(`ImageId: ${AMI}`);
+    });
+
+    it('makes no AWS call when only planning, and says when the AMI gets pinned', async () => {
+      const step = createPlanEnvironmentAction({
+        clients: testAwsClientFactory(),
+      });
+      const planned = await runStep(step, { spec: reference, mode: 'plan' });
+      expect(aws.callCount()).toBe(0);
+      expect(planned.outputs.spec.network.bastionImageId).toBeUndefined();
+      expect(planned.outputs.summary).toContain(
+        'pinned when the request is planned for apply',
+      );
+    });
+
+    it("admits the portal's configured egress CIDRs on the API server's public endpoint, unless the request names its own", async () => {
+      const step = createPlanEnvironmentAction({
+        portalEgressCidrs: ['198.51.100.16/28'],
+      });
+      const configured = await runStep(step, { spec: reference, outputDir: 'a' });
+      expect(configured.outputs.spec.network.portalEgressCidrs).toEqual([
+        '198.51.100.16/28',
+      ]);
+      const cluster = await fs.readFile(
+        path.join(workspacePath, 'a', 'cloudformation/cluster.yaml'),
+        'utf8',
+      );
+      expect(cluster).toMatch(
+        /PublicAccessCidrs:\n\s+- 203\.0\.113\.0\/24\n\s+- 198\.51\.100\.16\/28\n/,
+      );
+      const own = await runStep(step, {
+        spec: {
+          ...reference,
+          network: {
+            ...REFERENCE_SPEC_INPUT.network,
+            portalEgressCidrs: ['192.0.2.0/28'],
+          },
+        },
+        outputDir: 'b',
+      });
+      expect(own.outputs.spec.network.portalEgressCidrs).toEqual([
+        '192.0.2.0/28',
+      ]);
+    });
   });
 });

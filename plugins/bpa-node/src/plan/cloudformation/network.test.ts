@@ -6,7 +6,18 @@ import {
 import { CfnTemplate, CfnValue } from './common';
 import { stackTemplate } from './index';
 
-const spec = parseEnvironmentSpec(REFERENCE_SPEC_INPUT);
+const PINNED_AMI = 'ami-0123456789abcdef0';
+const withBastion = (bastion: Record<string, unknown>) =>
+  parseEnvironmentSpec({
+    ...REFERENCE_SPEC_INPUT,
+    network: { ...REFERENCE_SPEC_INPUT.network, ...bastion },
+  });
+const spec = withBastion({ bastionImageId: PINNED_AMI });
+const unpinned = parseEnvironmentSpec(REFERENCE_SPEC_INPUT);
+const sshBastion = withBastion({
+  bastionImageId: PINNED_AMI,
+  bastionAccess: 'ssh',
+});
 const network = stackTemplate(spec, 'network');
 const { vpcCidr, podCidr, adminCidr } = spec.network;
 
@@ -197,11 +208,17 @@ describe('network stack', () => {
       ).toBe(true);
     });
 
-    it('admit the admin CIDR on 22 (bastion), 443 and 30101 (load balancer) only', () => {
-      const fromAdmin = everyStackRule
-        .filter(r => r.CidrIp === adminCidr)
-        .map(r => `${JSON.stringify(r.group)} tcp ${portsOf(r)}`);
-      expect(fromAdmin.sort()).toEqual([
+    it('admit the admin CIDR on 443 and 30101 (load balancer) only, and on 22 only to a bastion reached by SSH', () => {
+      const fromAdmin = (template: CfnTemplate) =>
+        ingressRules(template)
+          .filter(r => r.CidrIp === adminCidr)
+          .map(r => `${JSON.stringify(r.group)} tcp ${portsOf(r)}`)
+          .sort();
+      expect(fromAdmin(network)).toEqual([
+        '{"Ref":"AlbSecurityGroup"} tcp 30101-30101',
+        '{"Ref":"AlbSecurityGroup"} tcp 443-443',
+      ]);
+      expect(fromAdmin(stackTemplate(sshBastion, 'network'))).toEqual([
         '{"Ref":"AlbSecurityGroup"} tcp 30101-30101',
         '{"Ref":"AlbSecurityGroup"} tcp 443-443',
         '{"Ref":"BastionSecurityGroup"} tcp 22-22',
@@ -249,32 +266,67 @@ describe('network stack', () => {
   });
 
   describe('bastion', () => {
-    it('is a t3.micro on the latest Amazon Linux 2023, public, with IMDSv2 required', () => {
-      expect(network.Parameters!.BastionImageId).toMatchObject({
-        Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
-        Default:
-          '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
-      });
-      const [bastion] = ofType(network, 'AWS::EC2::Instance');
-      expect(bastion.props).toMatchObject({
+    const bastionOf = (template: CfnTemplate) =>
+      ofType(template, 'AWS::EC2::Instance')[0];
+
+    it('is a t3.micro on the AMI the request records, with IMDSv2 required', () => {
+      expect(bastionOf(network).props).toMatchObject({
         InstanceType: 't3.micro',
-        ImageId: { Ref: 'BastionImageId' },
+        ImageId: PINNED_AMI,
         MetadataOptions: { HttpTokens: 'required' },
-        NetworkInterfaces: [
-          {
-            SubnetId: { Ref: 'PublicSubnet1' },
-            AssociatePublicIpAddress: true,
-            GroupSet: [{ Ref: 'BastionSecurityGroup' }],
-          },
-        ],
       });
     });
 
-    it('is reachable through SSM Session Manager', () => {
+    it('never resolves its AMI at an update: no SSM parameter, and an unpinned plan asks for the AMI id itself', () => {
+      for (const template of [network, stackTemplate(unpinned, 'network')]) {
+        expect(
+          Object.values(template.Parameters ?? {}).filter(p =>
+            p.Type.startsWith('AWS::SSM::'),
+          ),
+        ).toEqual([]);
+      }
+      expect(network.Parameters).toBeUndefined();
+      const planOnly = stackTemplate(unpinned, 'network');
+      expect(planOnly.Parameters!.BastionImageId).toEqual({
+        Type: 'AWS::EC2::Image::Id',
+        Description: expect.stringContaining('pinned by bpa:environment:plan'),
+      });
+      expect(bastionOf(planOnly).props.ImageId).toEqual({
+        Ref: 'BastionImageId',
+      });
+    });
+
+    it('is reached through SSM Session Manager by default: in a private subnet, no public address, no inbound rule', () => {
+      expect(spec.network.bastionAccess).toBe('ssm');
+      expect(bastionOf(network).props.NetworkInterfaces).toEqual([
+        expect.objectContaining({
+          SubnetId: { Ref: 'PrivateSubnet1' },
+          AssociatePublicIpAddress: false,
+          GroupSet: [{ Ref: 'BastionSecurityGroup' }],
+        }),
+      ]);
+      expect(
+        ingressRules(network).filter(
+          r => JSON.stringify(r.group) === '{"Ref":"BastionSecurityGroup"}',
+        ),
+      ).toEqual([]);
       const [role] = ofType(network, 'AWS::IAM::Role');
       expect(JSON.stringify(role.props.ManagedPolicyArns)).toContain(
         'AmazonSSMManagedInstanceCore',
       );
+      expect(network.Outputs!.BastionPublicIp).toBeUndefined();
+      expect(network.Outputs!.BastionInstanceId).toBeDefined();
+    });
+
+    it('takes SSH from the admin CIDR, on a public address, when the request asks for it', () => {
+      const ssh = stackTemplate(sshBastion, 'network');
+      expect(bastionOf(ssh).props.NetworkInterfaces).toEqual([
+        expect.objectContaining({
+          SubnetId: { Ref: 'PublicSubnet1' },
+          AssociatePublicIpAddress: true,
+        }),
+      ]);
+      expect(ssh.Outputs!.BastionPublicIp).toBeDefined();
     });
 
     it('is left out, with its group, parameter and outputs, when not requested', () => {
@@ -312,7 +364,6 @@ describe('network stack', () => {
       ['AlbSecurityGroupId', 'bpa-demo-network:AlbSecurityGroupId'],
       ['BastionSecurityGroupId', 'bpa-demo-network:BastionSecurityGroupId'],
       ['BastionInstanceId', undefined],
-      ['BastionPublicIp', undefined],
     ]);
     expect(network.Outputs!.PrivateSubnetIds.Value).toEqual({
       'Fn::Join': [
