@@ -12,10 +12,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { REFERENCE_SPEC_INPUT } = require('../plugins/bpa-common/src');
 const { createAwsClientFactory } = require('../plugins/bpa-node/src');
 const {
   TEST_PARAMETERS,
+  APPLIED_REFERENCE_SPEC_INPUT,
   simulateAws,
 } = require('../plugins/bpa-test-utils/src');
 const {
@@ -81,7 +81,8 @@ async function applyOnce() {
     path.join(os.tmpdir(), 'bpa-bench-apply-'),
   );
   const log = [];
-  const spec = REFERENCE_SPEC_INPUT;
+  // As the plan step records it for apply: the bastion's AMI pinned.
+  const spec = APPLIED_REFERENCE_SPEC_INPUT;
   const run = async (action, input) => {
     const { ctx, outputs } = stepContext(workspacePath, input, log);
     await action.handler(ctx);

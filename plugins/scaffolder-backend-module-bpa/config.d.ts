@@ -59,6 +59,16 @@ export interface Config {
        * Default: 20.
        */
       pollIntervalSeconds?: number;
+      /**
+       * The portal backend's egress addresses (its NAT gateways' or
+       * proxy's public IPs, as CIDRs). The EKS API server's public endpoint
+       * of every environment planned here admits them beside the request's
+       * adminCidr (unless the request names its own
+       * network.portalEgressCidrs): without them the in-cluster steps and the
+       * live status reach the cluster only if the backend's egress is
+       * inside adminCidr. Default: none.
+       */
+      portalEgressCidrs?: string[];
     };
     catalog?: {
       /**

@@ -90,6 +90,18 @@ export const environmentSpecBaseSchema = z.object({
           'Where administrators connect from (bastion SSH, load balancer); 0.0.0.0/0 is refused',
         ),
       bastion: z.boolean().default(true),
+      bastionAccess: z
+        .enum(['ssm', 'ssh'])
+        .default('ssm')
+        .describe(
+          'How administrators reach the bastion: ssm (AWS Systems Manager Session Manager; no public address, no inbound port) or ssh (a public address, port 22 from adminCidr, keys pushed with EC2 Instance Connect)',
+        ),
+      bastionImageId: z
+        .string()
+        .optional()
+        .describe(
+          "The bastion's AMI. Default: the latest Amazon Linux 2023, looked up once by bpa:environment:plan when planning for apply and recorded here, so later runs keep it until the request changes it",
+        ),
       portalEgressCidrs: z
         .array(z.string())
         .optional()

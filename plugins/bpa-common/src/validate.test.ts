@@ -354,6 +354,14 @@ const BAD_REQUESTS: Case[] = [
   ],
   // network
   [
+    'a bastion AMI id that is not one',
+    s => {
+      s.network.bastionImageId = 'al2023-latest';
+    },
+    'network.bastionImageId',
+    'is not an AMI id',
+  ],
+  [
     'a world-open portal egress CIDR',
     s => {
       s.network.portalEgressCidrs = ['198.51.100.16/28', '0.0.0.0/0'];

@@ -82,6 +82,7 @@ function withDerivedDefaults(
         availabilityZone: role.availabilityZone || zones[i % zones.length],
       })),
     },
+    network: withoutEmpty(spec.network, 'bastionImageId'),
     ecr: withoutEmpty(spec.ecr, 'sourceRegistry'),
     bpa: withoutEmpty(spec.bpa, 'chart'),
     ingress: withoutEmpty(spec.ingress, 'hostname'),

@@ -26,3 +26,4 @@ export * from './aws/nodeGroups';
 export * from './aws/options';
 export * from './aws/securityGroups';
 export * from './aws/simulateAws';
+export * from './aws/ssm';

@@ -67,6 +67,9 @@ export function bpaActions({ config, catalog }: BpaActionsOptions) {
         atlas: atlasOptions.atlas,
         helmBinary: inCluster.helmBinary,
       },
+      portalEgressCidrs: config.getOptionalStringArray(
+        'bpa.aws.portalEgressCidrs',
+      ),
     }),
     createRegisterEnvironmentAction({
       entitiesDirectory,

@@ -131,6 +131,18 @@ export function checkNetwork(network: EnvironmentSpec['network']): SpecIssue[] {
     }
   }
 
+  if (
+    network.bastionImageId !== undefined &&
+    !/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/.test(network.bastionImageId)
+  ) {
+    issues.push(
+      issue(
+        'network.bastionImageId',
+        `"${network.bastionImageId}" is not an AMI id (ami- and 8 or 17 hexadecimal digits, e.g. ami-0123456789abcdef0)`,
+      ),
+    );
+  }
+
   (network.portalEgressCidrs ?? []).forEach((text, i) => {
     const path = `network.portalEgressCidrs.${i}`;
     const result = parseIpv4Cidr(text);

@@ -22,6 +22,8 @@ const everyClient = (clients: AwsClients) => [
   clients.eks,
   clients.autoScaling,
   clients.acm,
+  clients.rds,
+  clients.ssm,
 ];
 
 describe('createAwsClientFactory', () => {

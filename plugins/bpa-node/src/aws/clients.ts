@@ -3,6 +3,8 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Config } from '@backstage/config';
 import {
@@ -28,6 +30,10 @@ export interface AwsClients {
   autoScaling: AutoScalingClient;
   /** Checks the listeners' certificate before the edge stack is deployed. */
   acm: ACMClient;
+  /** Lists the final snapshots a teardown leaves. */
+  rds: RDSClient;
+  /** Looks up the bastion's AMI (AWS's public parameters). */
+  ssm: SSMClient;
 }
 
 export interface AwsClientFactory {
@@ -127,6 +133,8 @@ export function createAwsClientFactory(
         eks: new EKSClient(common),
         autoScaling: new AutoScalingClient(common),
         acm: new ACMClient(common),
+        rds: new RDSClient(common),
+        ssm: new SSMClient(common),
       };
     },
   };

@@ -13,6 +13,7 @@ export {
   CERTIFICATE_CHECK_ACTIONS,
   listenerCertificateProblem,
 } from './certificate';
+export { BASTION_IMAGE_ACTIONS, latestBastionImageId } from './bastionImage';
 export { formatElapsed } from './clock';
 export type { Clock as StackClock } from './clock';
 export {
@@ -55,7 +56,6 @@ export {
   MAX_TEMPLATE_BODY_BYTES,
   environmentTagValues,
   parseTemplateBody,
-  readsSsmParameters,
   resourceTypes,
 } from './templateBody';
 export type {

@@ -19,11 +19,7 @@ import {
   requiredActions,
   unknownResourceTypes,
 } from './permissions';
-import {
-  parseTemplateBody,
-  readsSsmParameters,
-  resourceTypes,
-} from './templateBody';
+import { parseTemplateBody, resourceTypes } from './templateBody';
 
 const policy: PolicyDocumentJson = JSON.parse(
   fs.readFileSync(
@@ -54,7 +50,6 @@ describe('the portal permissions', () => {
         const actions = requiredActions({
           operation,
           resourceTypes: types,
-          readsSsmParameters: templates.some(readsSsmParameters),
           replacesStacks: true,
         });
         const access = await verifyAwsAccess({

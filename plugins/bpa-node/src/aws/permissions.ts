@@ -1,4 +1,5 @@
 import { CERTIFICATE_CHECK_ACTIONS } from './certificate';
+import { BASTION_IMAGE_ACTIONS } from './bastionImage';
 import {
   LOAD_BALANCER_DETACH_ACTIONS,
   LOAD_BALANCER_TARGET_ACTIONS,
@@ -367,9 +368,6 @@ const ATTACHED_TARGET_GROUP = 'AWS::ElasticLoadBalancingV2::TargetGroup';
 /** HTTPS listeners take an ACM certificate, checked before the edge stack is deployed. */
 const CERTIFIED_LISTENER = 'AWS::ElasticLoadBalancingV2::Listener';
 
-/** Templates whose parameters resolve from SSM (the bastion's AMI). */
-const SSM_PARAMETER_ACTIONS = ['ssm:GetParameters'];
-
 export type StackOperation = 'deploy' | 'teardown';
 
 /** Resource types of the given templates that the action table does not know; they are reported, not guessed. */
@@ -386,8 +384,6 @@ export function unknownResourceTypes(resourceTypes: string[]): string[] {
 export function requiredActions(options: {
   operation: StackOperation;
   resourceTypes: string[];
-  /** Whether a template reads an `AWS::SSM::Parameter::Value<...>` parameter. */
-  readsSsmParameters?: boolean;
   /** Whether a rolled-back stack may be deleted and created again. */
   replacesStacks?: boolean;
 }): string[] {
@@ -398,9 +394,6 @@ export function requiredActions(options: {
   );
   if (options.replacesStacks) {
     actions.add('cloudformation:DeleteStack');
-  }
-  if (options.readsSsmParameters) {
-    SSM_PARAMETER_ACTIONS.forEach(a => actions.add(a));
   }
   if (
     options.operation === 'deploy' &&
@@ -426,15 +419,18 @@ export function requiredActions(options: {
   return [...actions].sort();
 }
 
-/** Every action any known resource type may need: what the portal policy document must grant. */
+/** Every action any known resource type may need, and the plan step's bastion AMI lookup: what the portal policy document must grant. */
 export function allPortalActions(): string[] {
   return requiredActions({
     operation: 'deploy',
     resourceTypes: Object.keys(RESOURCE_ACTIONS),
-    readsSsmParameters: true,
     replacesStacks: true,
   })
-    .concat(STACK_TEARDOWN_ACTIONS, LOAD_BALANCER_DETACH_ACTIONS)
+    .concat(
+      STACK_TEARDOWN_ACTIONS,
+      LOAD_BALANCER_DETACH_ACTIONS,
+      BASTION_IMAGE_ACTIONS,
+    )
     .filter((a, i, all) => all.indexOf(a) === i)
     .sort();
 }

@@ -8,11 +8,11 @@ import {
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import {
-  REFERENCE_SPEC_INPUT,
   StackKind,
   parseEnvironmentSpec,
 } from '@internal/backstage-plugin-bpa-common';
 import {
+  APPLIED_REFERENCE_SPEC_INPUT,
   SimulatedAws,
   VirtualClock,
   recordingLogger,
@@ -28,7 +28,7 @@ import {
   stackOutputs,
 } from './stackDeployer';
 
-const spec = parseEnvironmentSpec(REFERENCE_SPEC_INPUT);
+const spec = parseEnvironmentSpec(APPLIED_REFERENCE_SPEC_INPUT);
 const requests = stackRequests(spec);
 const MINUTE = 60_000;
 

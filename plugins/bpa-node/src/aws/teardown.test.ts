@@ -4,13 +4,13 @@ import {
   DeleteStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import {
-  REFERENCE_SPEC_INPUT,
   STACK_KINDS,
   parseEnvironmentSpec,
   resourceNames,
 } from '@internal/backstage-plugin-bpa-common';
 import { parse } from 'yaml';
 import {
+  APPLIED_REFERENCE_SPEC_INPUT,
   SimulatedAws,
   VirtualClock,
   recordingLogger,
@@ -20,7 +20,7 @@ import {
 import { StackDeployer } from './stackDeployer';
 import { TeardownOptions, executeTeardown, planTeardown } from './teardown';
 
-const spec = parseEnvironmentSpec(REFERENCE_SPEC_INPUT);
+const spec = parseEnvironmentSpec(APPLIED_REFERENCE_SPEC_INPUT);
 const names = resourceNames(spec);
 const requests = stackRequests(spec);
 

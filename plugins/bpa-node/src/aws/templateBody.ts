@@ -8,6 +8,7 @@ export interface TemplateParameter {
   Type: string;
   Default?: string;
   NoEcho?: boolean | string;
+  Description?: string;
 }
 
 export interface TemplateResource {
@@ -44,12 +45,6 @@ export function resourceTypes(template: ParsedTemplate): string[] {
   return [
     ...new Set(Object.values(template.resources).map(r => r.Type)),
   ].sort();
-}
-
-export function readsSsmParameters(template: ParsedTemplate): boolean {
-  return Object.values(template.parameters).some(p =>
-    p.Type.startsWith('AWS::SSM::Parameter::Value'),
-  );
 }
 
 /** Values of the `bpa:environment` tag in the template's resources: says which environment the template was planned for. */

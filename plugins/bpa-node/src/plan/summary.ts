@@ -7,11 +7,13 @@ import {
   StackKind,
   resourceNames,
 } from '@internal/backstage-plugin-bpa-common';
+import { publicApiCidrs } from './cloudformation/cluster';
 import { templatePath } from './templates';
 
 const STACK_PURPOSE: Record<StackKind, string> = {
   network: 'VPC, subnets, NAT, security groups, bastion',
-  cluster: 'EKS cluster, node groups, launch templates, IAM roles, access entry',
+  cluster:
+    'EKS cluster, node groups, launch templates, IAM roles, access entry',
   data: 'RDS PostgreSQL, subnet and parameter groups',
   registry: 'ECR repositories',
   edge: 'Application load balancer, listeners 443 and 30101',
@@ -76,6 +78,8 @@ export function renderSummary(
       `${spec.ecr.repositoryPrefix}/bpa-chart`,
     ],
     selfSignedCertificate: spec.ingress.certificate === 'self-signed',
+    bastionSsh: spec.network.bastion && spec.network.bastionAccess === 'ssh',
+    apiCidrs: publicApiCidrs(spec).map(cidr => `\`${cidr}\``),
     artifacts,
   });
 }

@@ -1,5 +1,7 @@
 import {
+  EnvironmentSpecInput,
   EnvironmentSpec,
+  REFERENCE_SPEC_INPUT,
   STACK_KINDS,
   StackKind,
   resourceNames,
@@ -9,6 +11,20 @@ import {
   renderStackTemplates,
   StackRequest,
 } from '@internal/backstage-plugin-bpa-node';
+import { LATEST_AL2023_AMI } from './ssm';
+
+/**
+ * The reference request as bpa:environment:plan records it when planning
+ * for apply: its bastion's AMI pinned (to what the simulated SSM answers).
+ * What the AWS steps deploy.
+ */
+export const APPLIED_REFERENCE_SPEC_INPUT: EnvironmentSpecInput = {
+  ...REFERENCE_SPEC_INPUT,
+  network: {
+    ...REFERENCE_SPEC_INPUT.network,
+    bastionImageId: LATEST_AL2023_AMI,
+  },
+};
 
 /** The reference values of the parameters the stacks take: what the deploy action fills in. */
 export const TEST_PARAMETERS: Record<string, string> = {

@@ -24,28 +24,33 @@ import {
 } from '@aws-sdk/client-acm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SimulatedCloudFormation } from './cloudFormation';
 import { simulateIdentity } from './identity';
 import { SimulatedNodeGroups } from './nodeGroups';
 import { TEST_PARAMETERS } from './fixtures';
 import { SimulatedAwsOptions } from './options';
+import { SimulatedSsm } from './ssm';
 
 /**
  * A simulated AWS account, installed with aws-sdk-client-mock so that every
  * SDK client the code under test builds talks to it: CloudFormation
  * (./cloudFormation), EKS node groups and Auto Scaling (./nodeGroups), STS
- * and IAM (./identity), on the clock of the options (./clock).
+ * and IAM (./identity), ACM's certificate, SSM parameters (./ssm), on the
+ * clock of the options (./clock).
  */
-/** The simulated AWS, wired into every CloudFormation, STS, IAM, EKS and Auto Scaling client. */
+/** The simulated AWS, wired into every CloudFormation, STS, IAM, EKS, Auto Scaling, ACM and SSM client. */
 export function simulateAws(options: SimulatedAwsOptions) {
   const cloudFormation = new SimulatedCloudFormation(options);
   const nodeGroups = new SimulatedNodeGroups(cloudFormation);
+  const parameters = new SimulatedSsm();
   const cfn = mockClient(CloudFormationClient);
   const sts = mockClient(STSClient);
   const iam = mockClient(IAMClient);
   const eks = mockClient(EKSClient);
   const autoScaling = mockClient(AutoScalingClient);
   const acm = mockClient(ACMClient);
+  const ssm = mockClient(SSMClient);
   const callerArn =
     options.callerArn ??
     `arn:aws:sts::${
@@ -112,6 +117,9 @@ export function simulateAws(options: SimulatedAwsOptions) {
       },
     };
   });
+  ssm
+    .on(GetParameterCommand)
+    .callsFake(handle(i => parameters.getParameter(i)));
 
   simulateIdentity(options, sts, iam, callerArn);
 
@@ -119,11 +127,12 @@ export function simulateAws(options: SimulatedAwsOptions) {
     calls(): unknown[];
     resetHistory(): unknown;
     restore(): unknown;
-  }> = [cfn, sts, iam, eks, autoScaling, acm];
+  }> = [cfn, sts, iam, eks, autoScaling, acm, ssm];
   return {
     cloudFormation,
     nodeGroups,
-    mocks: { cfn, sts, iam, eks, autoScaling, acm },
+    ssm: parameters,
+    mocks: { cfn, sts, iam, eks, autoScaling, acm, ssm },
     /** AWS API calls made so far, every service. */
     callCount: () => all.reduce((n, m) => n + m.calls().length, 0),
     /** CloudFormation calls so far, in order, by command name (`CreateChangeSet`). */

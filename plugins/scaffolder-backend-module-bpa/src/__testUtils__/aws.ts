@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { JsonObject } from '@backstage/types';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { REFERENCE_SPEC_INPUT } from '@internal/backstage-plugin-bpa-common';
 import { createAwsClientFactory } from '@internal/backstage-plugin-bpa-node';
 // The simulated CloudFormation, STS and IAM of bpa-node's tests (aws-sdk-client-mock underneath).
 import {
+  APPLIED_REFERENCE_SPEC_INPUT,
   SimulatedAwsOptions,
   VirtualClock,
   capturingLogger,
@@ -15,7 +15,9 @@ import {
 import { createPlanEnvironmentAction } from '../actions/planEnvironment';
 import { AwsActionOptions } from '../actions/awsCommon';
 
-export const REFERENCE_SPEC = REFERENCE_SPEC_INPUT as unknown as JsonObject;
+/** The reference request as the plan step records it for apply: with its bastion's AMI pinned. */
+export const REFERENCE_SPEC =
+  APPLIED_REFERENCE_SPEC_INPUT as unknown as JsonObject;
 export const CERTIFICATE_ARN =
   'arn:aws:acm:us-east-1:123456789012:certificate/0b5c1f7e-3c9a-4a11-9d3e-5f0c2a7b8e91';
 const MINUTE = 60_000;

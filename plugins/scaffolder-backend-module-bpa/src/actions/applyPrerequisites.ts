@@ -12,7 +12,6 @@ import {
   checkAtlasOffering,
   findHelmBinary,
   parseTemplateBody,
-  readsSsmParameters,
   requiredActions,
   resourceTypes,
   listenerCertificateProblem,
@@ -82,7 +81,6 @@ async function awsMissing(
       actions: requiredActions({
         operation: 'deploy',
         resourceTypes: templates.flatMap(resourceTypes),
-        readsSsmParameters: templates.some(readsSsmParameters),
       }),
       operation: 'apply',
       logger,

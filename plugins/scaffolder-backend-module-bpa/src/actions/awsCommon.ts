@@ -204,7 +204,9 @@ export function checkStackParameters(
     }
     if (!provided.includes(name) && declared.Default === undefined) {
       throw new InputError(
-        `The ${kind} stack needs a value for its parameter ${name}`,
+        `The ${kind} stack needs a value for its parameter ${name}${
+          declared.Description ? ` (${declared.Description})` : ''
+        }`,
       );
     }
   }

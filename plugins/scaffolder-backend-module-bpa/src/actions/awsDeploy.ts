@@ -9,7 +9,6 @@ import {
   StackDeployment,
   StackResult,
   environmentTags,
-  readsSsmParameters,
   requiredActions,
   resourceTypes,
   listenerCertificateProblem,
@@ -208,7 +207,6 @@ export function createAwsDeployAction(options: AwsActionOptions) {
         actions: requiredActions({
           operation: 'deploy',
           resourceTypes: parsed.flatMap(resourceTypes),
-          readsSsmParameters: parsed.some(readsSsmParameters),
           replacesStacks: replaceRolledBack,
         }),
         operation: 'deploy',

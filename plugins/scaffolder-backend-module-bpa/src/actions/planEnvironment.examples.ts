@@ -54,7 +54,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Plan as the first step of "plan and apply": the same plan, and the load balancer certificate checked before the apply steps create anything.',
+      'Plan as the first step of "plan and apply": the load balancer certificate is checked before the apply steps create anything, and the bastion gets the latest Amazon Linux 2023, looked up once and recorded in the output spec the later steps take.',
     example: yaml.stringify({
       steps: [
         {

@@ -286,13 +286,23 @@ describe('bpa:environment:plan', () => {
       });
       await step.handler({
         ...ctx,
-        async checkpoint({ key, fn }: { key: string; fn: () => Promise<unknown> }) {
+        async checkpoint({
+          key,
+          fn,
+        }: {
+          key: string;
+          fn: () => Promise<unknown>;
+        }) {
           if (!checkpoints.has(key)) checkpoints.set(key, await fn());
           return checkpoints.get(key);
         },
       } as any);
       const network = await fs.readFile(
-        path.join(workspacePath, (input.outputDir as string) ?? 'bpa-plan', 'cloudformation/network.yaml'),
+        path.join(
+          workspacePath,
+          (input.outputDir as string) ?? 'bpa-plan',
+          'cloudformation/network.yaml',
+        ),
         'utf8',
       );
       return { outputs, network };
@@ -351,7 +361,10 @@ describe('bpa:environment:plan', () => {
       const step = createPlanEnvironmentAction({
         portalEgressCidrs: ['198.51.100.16/28'],
       });
-      const configured = await runStep(step, { spec: reference, outputDir: 'a' });
+      const configured = await runStep(step, {
+        spec: reference,
+        outputDir: 'a',
+      });
       expect(configured.outputs.spec.network.portalEgressCidrs).toEqual([
         '198.51.100.16/28',
       ]);

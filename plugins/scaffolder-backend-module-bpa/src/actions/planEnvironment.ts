@@ -8,8 +8,10 @@ import {
   SupportedVersions,
 } from '@internal/backstage-plugin-bpa-common';
 import {
+  AwsClientFactory,
   PlanChangedError,
   PlanDigest,
+  latestBastionImageId,
   planDifferences,
   planDigestOf,
   renderPlan,
@@ -17,6 +19,7 @@ import {
 import {
   ApplyPrerequisites,
   ApplyPrerequisitesError,
+  MissingPrerequisite,
   missingApplyPrerequisites,
 } from './applyPrerequisites';
 import { examples } from './planEnvironment.examples';
@@ -31,6 +34,69 @@ export interface PlanEnvironmentActionOptions {
    * apply mode checks the certificate only.
    */
   applyPrerequisites?: ApplyPrerequisites;
+  /** `bpa.aws.portalEgressCidrs`: admitted on the EKS public endpoint of requests that name none. */
+  portalEgressCidrs?: string[];
+}
+
+/** The request with the portal's egress CIDRs, unless it names its own (read from the form, before validation). */
+function withPortalEgress(
+  input: Record<string, unknown>,
+  portalEgressCidrs: string[] | undefined,
+): Record<string, unknown> {
+  const network = (input.network ?? {}) as Record<string, unknown>;
+  if (!portalEgressCidrs?.length || network.portalEgressCidrs !== undefined)
+    return input;
+  return { ...input, network: { ...network, portalEgressCidrs } };
+}
+
+type ActionCheckpoint = (options: {
+  key: string;
+  fn: () => Promise<string>;
+}) => Promise<unknown>;
+
+/**
+ * The request with its bastion's AMI, when planning for apply: the one it
+ * records, else the latest Amazon Linux 2023, looked up once per task (a
+ * checkpoint) and then recorded in the request the step outputs, so that no
+ * later run or update moves the bastion to another AMI unasked. A lookup
+ * that fails is one more missing prerequisite.
+ */
+async function withBastionImage(
+  spec: EnvironmentSpec,
+  ctx: { checkpoint: ActionCheckpoint; logger: { info(m: string): void } },
+  clients: AwsClientFactory,
+): Promise<{ spec: EnvironmentSpec; missing: MissingPrerequisite[] }> {
+  if (!spec.network.bastion || spec.network.bastionImageId) {
+    return { spec, missing: [] };
+  }
+  try {
+    const imageId = (await ctx.checkpoint({
+      key: `bpa-bastion-image-${spec.name}`,
+      fn: async () =>
+        latestBastionImageId(
+          (
+            await clients.forTarget({
+              accountId: spec.aws.accountId,
+              region: spec.aws.region,
+            })
+          ).ssm,
+        ),
+    })) as string;
+    ctx.logger.info(
+      `Bastion AMI pinned: ${imageId} (the latest Amazon Linux 2023 in ${spec.aws.region}), recorded in the request; later runs keep it until the request changes network.bastionImageId`,
+    );
+    return {
+      spec: { ...spec, network: { ...spec.network, bastionImageId: imageId } },
+      missing: [],
+    };
+  } catch (error) {
+    return {
+      spec,
+      missing: [
+        { what: 'network.bastionImageId', fix: (error as Error).message },
+      ],
+    };
+  }
 }
 
 const ACM_CERTIFICATE_ARN =
@@ -89,7 +155,7 @@ export function createPlanEnvironmentAction(
             .enum(['plan', 'apply'])
             .default('plan')
             .describe(
-              "What the task goes on to do: `plan` stops at the plan (no cloud is asked anything); `apply` (the template's later steps) creates the environment from it, so certificateArn is required and everything the apply needs is checked first (AWS credentials and permissions, Atlas credentials and project, helm), every missing one reported at once. The plan is the same either way",
+              "What the task goes on to do: `plan` stops at the plan (no cloud is asked anything); `apply` (the template's later steps) creates the environment from it, so certificateArn is required, everything the apply needs is checked first (AWS credentials and permissions, Atlas credentials and project, helm), every missing one reported at once, and a bastion without an AMI in the request gets the latest Amazon Linux 2023 pinned (recorded in the output spec). The plan is that of the completed request either way",
             ),
         certificateArn: z =>
           z
@@ -124,10 +190,19 @@ export function createPlanEnvironmentAction(
             .number()
             .describe('Estimated number of resources the apply creates'),
         planDigest: planDigestOutput,
+        spec: z =>
+          z
+            .record(z.string(), z.unknown())
+            .describe(
+              "The request as planned, every default filled in and completed (the portal's egress CIDRs; when planning for apply, the bastion's AMI): what the later steps take and the catalog records",
+            ),
       },
     },
     async handler(ctx) {
-      const spec = parseSpecInput(ctx.input.spec, options.supportedVersions);
+      let spec = parseSpecInput(
+        withPortalEgress(ctx.input.spec, options.portalEgressCidrs),
+        options.supportedVersions,
+      );
       const outputDir = ctx.input.outputDir ?? 'bpa-plan';
       const planDirectory = resolveSafeChildPath(ctx.workspacePath, outputDir);
       const mode = ctx.input.mode ?? 'plan';
@@ -140,9 +215,23 @@ export function createPlanEnvironmentAction(
         throw new InputError(`certificateArn: ${certificate}`);
       }
 
+      const missing: MissingPrerequisite[] = [];
+      if (mode === 'apply' && options.applyPrerequisites && !ctx.isDryRun) {
+        const completed = await withBastionImage(
+          spec,
+          {
+            checkpoint: ctx.checkpoint as ActionCheckpoint,
+            logger: ctx.logger,
+          },
+          options.applyPrerequisites.awsClients,
+        );
+        spec = completed.spec;
+        missing.push(...completed.missing);
+      }
+
       const plan = renderPlan(spec);
       if (mode === 'apply') {
-        const missing = [
+        missing.push(
           ...(certificate
             ? [{ what: 'certificateArn', fix: certificate }]
             : []),
@@ -155,7 +244,7 @@ export function createPlanEnvironmentAction(
                 certificate ? undefined : ctx.input.certificateArn,
               )
             : []),
-        ];
+        );
         if (missing.length) throw new ApplyPrerequisitesError(missing);
       }
       const digest = planDigestOf(plan.artifacts);
@@ -206,6 +295,7 @@ export function createPlanEnvironmentAction(
       );
       ctx.output('resourceCount', plan.resourceCount);
       ctx.output('planDigest', digest);
+      ctx.output('spec', spec as unknown as Record<string, unknown>);
     },
   });
 }

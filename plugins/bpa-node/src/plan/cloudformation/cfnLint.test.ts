@@ -32,6 +32,25 @@ const nodes = (count: number, instanceType = 'm5.4xlarge', gib = 2000) =>
 /** Requests that differ in what changes the templates' shape or values. */
 const REQUESTS: Record<string, EnvironmentSpecInput> = {
   reference,
+  'planned for apply: bastion AMI pinned, SSM access, portal egress': {
+    ...reference,
+    name: 'bpa-apply',
+    network: {
+      ...reference.network,
+      bastionImageId: 'ami-0123456789abcdef0',
+      portalEgressCidrs: ['198.51.100.16/28', '192.0.2.10/32'],
+    },
+  },
+  'SSH bastion from the admin CIDR': {
+    ...reference,
+    name: 'bpa-ssh',
+    aws: { ...reference.aws, region: 'us-west-1' },
+    network: {
+      ...reference.network,
+      bastionAccess: 'ssh',
+      bastionImageId: 'ami-0fedcba9876543210',
+    },
+  },
   'eu-west-1, no bastion': {
     ...reference,
     name: 'bpa-eu',
@@ -219,7 +238,7 @@ describe('the stack templates pass AWS cfn-lint', () => {
   });
 
   it('lints the reference plan and at least 20 other requests', () => {
-    expect(specs.length).toBeGreaterThanOrEqual(21);
+    expect(specs.length).toBeGreaterThanOrEqual(23);
     expect(new Set(specs.map(s => s.spec.aws.region)).size).toBeGreaterThan(10);
   });
 

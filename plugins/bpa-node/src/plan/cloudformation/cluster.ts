@@ -75,6 +75,14 @@ export const VPC_CNI_CONFIGURATION = {
   },
 };
 
+/** Who may reach the API server's public endpoint: administrators and the portal's backend. */
+export const publicApiCidrs = (spec: EnvironmentSpec): string[] => [
+  ...new Set([
+    spec.network.adminCidr,
+    ...(spec.network.portalEgressCidrs ?? []),
+  ]),
+];
+
 const nodeResourceId = (role: NodeRole, kind: string) =>
   logicalId(role.name, kind);
 
@@ -274,12 +282,7 @@ function clusterResources(spec: EnvironmentSpec): Record<string, CfnResource> {
           // Nodes and pods use the private endpoint; the public one (IAM-authenticated) serves the portal's apply steps and status, and administrators.
           EndpointPrivateAccess: true,
           EndpointPublicAccess: true,
-          PublicAccessCidrs: [
-            ...new Set([
-              spec.network.adminCidr,
-              ...(spec.network.portalEgressCidrs ?? []),
-            ]),
-          ],
+          PublicAccessCidrs: publicApiCidrs(spec),
         },
         KubernetesNetworkConfig: {
           IpFamily: 'ipv4',

@@ -33,7 +33,11 @@ export const NETWORK_EXPORTS = {
   bastionSecurityGroupId: 'BastionSecurityGroupId',
 } as const;
 
-/** Latest Amazon Linux 2023 AMI, published by AWS as a public SSM parameter. */
+/**
+ * Latest Amazon Linux 2023 AMI, published by AWS as a public SSM parameter:
+ * where bpa:environment:plan looks the bastion's AMI up, once, when a
+ * request planned for apply records none.
+ */
 export const BASTION_AMI_PARAMETER =
   '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
 
@@ -322,24 +326,40 @@ function securityGroupResources(
     ),
   };
   if (spec.network.bastion) {
-    resources.BastionSecurityGroup = securityGroup(
-      'bastion',
-      'BPA bastion: SSH from the admin CIDR only',
-      {
-        SecurityGroupIngress: [
-          tcpIngress(22, { CidrIp: adminCidr }, 'SSH from the admin CIDR'),
-        ],
-      },
-    );
+    resources.BastionSecurityGroup =
+      spec.network.bastionAccess === 'ssh'
+        ? securityGroup(
+            'bastion',
+            'BPA bastion: SSH from the admin CIDR only',
+            {
+              SecurityGroupIngress: [
+                tcpIngress(
+                  22,
+                  { CidrIp: adminCidr },
+                  'SSH from the admin CIDR',
+                ),
+              ],
+            },
+          )
+        : securityGroup(
+            'bastion',
+            'BPA bastion: no inbound traffic, reached through SSM Session Manager',
+            {},
+          );
   }
   return resources;
 }
 
 /**
- * The bastion: reached through SSM Session Manager, or SSH from the admin
- * CIDR with a key pushed by EC2 Instance Connect (no key pair is stored).
+ * The bastion, on the AMI the request records (an update never moves it to
+ * a newer one). Reached through SSM Session Manager: in a private subnet,
+ * without a public address or any inbound rule, its agent reaching SSM
+ * through the zone's NAT gateway; or, when the request asks for SSH, in a
+ * public subnet with port 22 open to the admin CIDR and a key pushed by EC2
+ * Instance Connect (no key pair is stored).
  */
 function bastionResources(spec: EnvironmentSpec): Record<string, CfnResource> {
+  const ssh = spec.network.bastionAccess === 'ssh';
   return {
     BastionRole: {
       Type: 'AWS::IAM::Role',
@@ -355,17 +375,19 @@ function bastionResources(spec: EnvironmentSpec): Record<string, CfnResource> {
     },
     Bastion: {
       Type: 'AWS::EC2::Instance',
-      // Without the gateway attached, the public address is unreachable and SSM cannot register.
-      DependsOn: ['InternetGatewayAttachment'],
+      // Without its way out (the gateway, or the NAT route), the address is unreachable and SSM cannot register.
+      DependsOn: [
+        ssh ? 'InternetGatewayAttachment' : 'PrivateRouteTable1DefaultRoute',
+      ],
       Properties: {
         InstanceType: BASTION_INSTANCE_TYPE,
-        ImageId: ref('BastionImageId'),
+        ImageId: spec.network.bastionImageId ?? ref('BastionImageId'),
         IamInstanceProfile: ref('BastionInstanceProfile'),
         NetworkInterfaces: [
           {
             DeviceIndex: '0',
-            SubnetId: ref('PublicSubnet1'),
-            AssociatePublicIpAddress: true,
+            SubnetId: ref(ssh ? 'PublicSubnet1' : 'PrivateSubnet1'),
+            AssociatePublicIpAddress: ssh,
             GroupSet: [ref('BastionSecurityGroup')],
             DeleteOnTermination: true,
           },
@@ -455,14 +477,16 @@ function networkOutputs(spec: EnvironmentSpec): Record<string, CfnOutput> {
           Value: ref('Bastion'),
         },
       ],
-      [
+    );
+    if (spec.network.bastionAccess === 'ssh') {
+      outputs.push([
         'BastionPublicIp',
         {
           Description: 'Bastion public address',
           Value: getAtt('Bastion', 'PublicIp'),
         },
-      ],
-    );
+      ]);
+    }
   }
   return Object.fromEntries(outputs);
 }
@@ -470,12 +494,11 @@ function networkOutputs(spec: EnvironmentSpec): Record<string, CfnOutput> {
 /** The network stack: VPC over the environment's zones, pod CIDR, NAT, security groups, bastion. */
 export function networkStackTemplate(spec: EnvironmentSpec): CfnTemplate {
   const parameters: Record<string, CfnParameter> = {};
-  if (spec.network.bastion) {
+  if (spec.network.bastion && !spec.network.bastionImageId) {
+    // Only in a plan made without AWS: the apply's plan step records the AMI in the request, and the template then names it.
     parameters.BastionImageId = {
-      Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
-      Description:
-        'Bastion AMI: the latest Amazon Linux 2023, resolved from the public SSM parameter',
-      Default: BASTION_AMI_PARAMETER,
+      Type: 'AWS::EC2::Image::Id',
+      Description: `Bastion AMI, not pinned yet: pinned by bpa:environment:plan in apply mode (the latest Amazon Linux 2023, ${BASTION_AMI_PARAMETER}), or set network.bastionImageId`,
     };
   }
   const resources: Record<string, CfnResource> = {
