@@ -127,7 +127,29 @@ export class SimulatedCloudFormation {
   >();
   private counter = 0;
   /** Final snapshots RDS took when a stack deleted its database. */
-  readonly snapshots: string[] = [];
+  readonly finalSnapshots: Array<{
+    stackName: string;
+    logicalId: string;
+    instanceIdentifier: string;
+    at: Date;
+  }> = [];
+  private readonly createdListeners: Array<
+    (template: ParsedTemplate, logicalId: string) => void
+  > = [];
+
+  /** The names of the final snapshots, in the order they were taken. */
+  get snapshots(): string[] {
+    return this.finalSnapshots.map(
+      s => `${s.stackName}-${s.logicalId}-snapshot`,
+    );
+  }
+
+  /** Called as each resource of a stack being created completes (what the services do on their side). */
+  onResourceCreated(
+    listener: (template: ParsedTemplate, logicalId: string) => void,
+  ) {
+    this.createdListeners.push(listener);
+  }
 
   constructor(private readonly options: SimulatedAwsOptions) {}
 
@@ -166,6 +188,18 @@ export class SimulatedCloudFormation {
   /** The template body deployed on a live stack. */
   deployedBody(stackName: string): string | undefined {
     return this.live(stackName)?.deployed?.body;
+  }
+
+  /** The resources of one type the live stacks hold. */
+  liveResources(type: string): TemplateResource[] {
+    this.advance();
+    return this.stacks
+      .filter(s => !s.deleted && s.deployed)
+      .flatMap(s =>
+        Object.values(s.deployed!.template.resources).filter(
+          r => r.Type === type,
+        ),
+      );
   }
 
   /** The EKS node groups the live stacks hold, with their cluster's name. */
@@ -726,8 +760,8 @@ export class SimulatedCloudFormation {
         stack.scheduled.push(...plan);
         return;
       }
-      plan.push(
-        this.event(
+      plan.push({
+        ...this.event(
           stack,
           t0 + slot * (i + 1),
           id,
@@ -736,7 +770,11 @@ export class SimulatedCloudFormation {
           undefined,
           token,
         ),
-      );
+        effect: () =>
+          this.createdListeners.forEach(listener =>
+            listener(target.template, id),
+          ),
+      });
       created.push(id);
     }
     plan.push({
@@ -933,7 +971,15 @@ export class SimulatedCloudFormation {
             token,
           ),
           effect: snapshot
-            ? () => this.snapshots.push(`${stack.stackName}-${id}-snapshot`)
+            ? () =>
+                this.finalSnapshots.push({
+                  stackName: stack.stackName,
+                  logicalId: id,
+                  instanceIdentifier: String(
+                    r.Properties?.DBInstanceIdentifier ?? id.toLowerCase(),
+                  ),
+                  at: new Date(at),
+                })
             : undefined,
         });
       }

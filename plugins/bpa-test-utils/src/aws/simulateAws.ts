@@ -25,25 +25,31 @@ import {
 import { STSClient } from '@aws-sdk/client-sts';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { SimulatedCloudFormation } from './cloudFormation';
 import { simulateIdentity } from './identity';
 import { SimulatedNodeGroups } from './nodeGroups';
 import { TEST_PARAMETERS } from './fixtures';
 import { SimulatedAwsOptions } from './options';
 import { SimulatedSsm } from './ssm';
+import { SimulatedLogs } from './logs';
+import { SimulatedRds } from './rds';
 
 /**
  * A simulated AWS account, installed with aws-sdk-client-mock so that every
  * SDK client the code under test builds talks to it: CloudFormation
  * (./cloudFormation), EKS node groups and Auto Scaling (./nodeGroups), STS
- * and IAM (./identity), ACM's certificate, SSM parameters (./ssm), on the
+ * and IAM (./identity), ACM's certificate, SSM parameters (./ssm), RDS
+ * snapshots (./rds), and the log groups stacks and EKS make (./logs), on the
  * clock of the options (./clock).
  */
-/** The simulated AWS, wired into every CloudFormation, STS, IAM, EKS, Auto Scaling, ACM and SSM client. */
+/** The simulated AWS, wired into every CloudFormation, STS, IAM, EKS, Auto Scaling, ACM, SSM and RDS client. */
 export function simulateAws(options: SimulatedAwsOptions) {
   const cloudFormation = new SimulatedCloudFormation(options);
   const nodeGroups = new SimulatedNodeGroups(cloudFormation);
   const parameters = new SimulatedSsm();
+  const rdsSnapshots = new SimulatedRds(cloudFormation);
+  const logs = new SimulatedLogs(cloudFormation);
   const cfn = mockClient(CloudFormationClient);
   const sts = mockClient(STSClient);
   const iam = mockClient(IAMClient);
@@ -51,6 +57,7 @@ export function simulateAws(options: SimulatedAwsOptions) {
   const autoScaling = mockClient(AutoScalingClient);
   const acm = mockClient(ACMClient);
   const ssm = mockClient(SSMClient);
+  const rds = mockClient(RDSClient);
   const callerArn =
     options.callerArn ??
     `arn:aws:sts::${
@@ -120,6 +127,9 @@ export function simulateAws(options: SimulatedAwsOptions) {
   ssm
     .on(GetParameterCommand)
     .callsFake(handle(i => parameters.getParameter(i)));
+  rds
+    .on(DescribeDBSnapshotsCommand)
+    .callsFake(handle(i => rdsSnapshots.describeDBSnapshots(i)));
 
   simulateIdentity(options, sts, iam, callerArn);
 
@@ -127,12 +137,14 @@ export function simulateAws(options: SimulatedAwsOptions) {
     calls(): unknown[];
     resetHistory(): unknown;
     restore(): unknown;
-  }> = [cfn, sts, iam, eks, autoScaling, acm, ssm];
+  }> = [cfn, sts, iam, eks, autoScaling, acm, ssm, rds];
   return {
     cloudFormation,
     nodeGroups,
     ssm: parameters,
-    mocks: { cfn, sts, iam, eks, autoScaling, acm, ssm },
+    rds: rdsSnapshots,
+    logs,
+    mocks: { cfn, sts, iam, eks, autoScaling, acm, ssm, rds },
     /** AWS API calls made so far, every service. */
     callCount: () => all.reduce((n, m) => n + m.calls().length, 0),
     /** CloudFormation calls so far, in order, by command name (`CreateChangeSet`). */

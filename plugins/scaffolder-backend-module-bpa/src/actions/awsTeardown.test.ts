@@ -40,6 +40,15 @@ describe('bpa:aws:teardown', () => {
       .inputsOf('DeleteStack')
       .map(i => /stack\/([^/]+)\//.exec(i.StackName)![1]);
 
+  it("leaves no log group behind: the control plane's goes with the cluster stack", async () => {
+    expect(env.aws.logs.logGroups()).toEqual([
+      { name: '/aws/eks/bpa-demo-eks/cluster', retentionInDays: 90 },
+    ]);
+    const { error } = await teardown({ liftDeletionProtection: true });
+    expect(error).toBeUndefined();
+    expect(env.aws.logs.logGroups()).toEqual([]);
+  });
+
   it('takes the node groups off the load balancer before deleting it, once', async () => {
     const groups = Object.values(env.aws.nodeGroups.autoScalingGroups());
     expect(groups).toHaveLength(4);
@@ -110,7 +119,7 @@ describe('bpa:aws:teardown', () => {
     }
   });
 
-  it('deletes the stacks in reverse order, the database leaving its final snapshot', async () => {
+  it('deletes the stacks in reverse order, and lists the final snapshot the database leaves', async () => {
     const { outputs, lines, error } = await teardown({
       liftDeletionProtection: true,
     });
@@ -126,10 +135,26 @@ describe('bpa:aws:teardown', () => {
     expect(outputs).toEqual({
       deleted: ['edge', 'registry', 'data', 'cluster', 'network'],
       absent: [],
+      databaseSnapshots: [
+        {
+          identifier: 'bpa-demo-data-database-snapshot-0001',
+          instance: 'bpa-demo-postgres',
+          createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          status: 'available',
+        },
+      ],
     });
     expect(env.aws.cloudFormation.snapshots).toEqual([
       'bpa-demo-data-Database-snapshot',
     ]);
+    expect(env.aws.inputsOf('DescribeDBSnapshots')).toEqual([
+      { DBInstanceIdentifier: 'bpa-demo-postgres', SnapshotType: 'manual' },
+    ]);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^info Kept: RDS snapshot bpa-demo-data-database-snapshot-0001 of bpa-demo-postgres \(taken .*\); restore it with aws rds restore-db-instance-from-db-snapshot --db-snapshot-identifier bpa-demo-data-database-snapshot-0001 --region us-east-1/,
+      ),
+    );
     expect(lines).toContain(
       'info [data] updating bpa-demo-data before deleting it: deletion protection off (a final snapshot is still taken)',
     );
