@@ -15,6 +15,11 @@ export {
 } from './certificate';
 export { BASTION_IMAGE_ACTIONS, latestBastionImageId } from './bastionImage';
 export { formatElapsed } from './clock';
+export {
+  DATABASE_SNAPSHOT_ACTIONS,
+  databaseSnapshots,
+} from './databaseSnapshots';
+export type { DatabaseSnapshot } from './databaseSnapshots';
 export type { Clock as StackClock } from './clock';
 export {
   AwsAccessError,

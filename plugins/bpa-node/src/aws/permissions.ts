@@ -1,5 +1,6 @@
 import { CERTIFICATE_CHECK_ACTIONS } from './certificate';
 import { BASTION_IMAGE_ACTIONS } from './bastionImage';
+import { DATABASE_SNAPSHOT_ACTIONS } from './databaseSnapshots';
 import {
   LOAD_BALANCER_DETACH_ACTIONS,
   LOAD_BALANCER_TARGET_ACTIONS,
@@ -357,6 +358,8 @@ export const STACK_TEARDOWN_ACTIONS = [
   ...STACK_DEPLOY_ACTIONS,
   'cloudformation:GetTemplate',
   'cloudformation:DeleteStack',
+  // The final snapshots it reports.
+  ...DATABASE_SNAPSHOT_ACTIONS,
 ];
 
 /**

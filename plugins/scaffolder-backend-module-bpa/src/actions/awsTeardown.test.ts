@@ -190,7 +190,7 @@ describe('bpa:aws:teardown', () => {
     expect(deletedStacks()).toEqual([]);
   });
 
-  it('does nothing when the environment is gone already', async () => {
+  it('does nothing when the environment is gone already, and still lists the snapshot it kept', async () => {
     await teardown({ liftDeletionProtection: true });
     env.checkpoints.clear();
     env.aws.resetHistory();
@@ -201,6 +201,11 @@ describe('bpa:aws:teardown', () => {
     expect(outputs).toEqual({
       deleted: [],
       absent: ['edge', 'registry', 'data', 'cluster', 'network'],
+      databaseSnapshots: [
+        expect.objectContaining({
+          identifier: 'bpa-demo-data-database-snapshot-0001',
+        }),
+      ],
     });
     expect(deletedStacks()).toEqual([]);
   });

@@ -5,6 +5,7 @@ import {
 } from '@internal/backstage-plugin-bpa-common';
 import {
   TEARDOWN_WAVES,
+  databaseSnapshots,
   environmentResourceTypes,
   executeTeardown,
   planTeardown,
@@ -33,7 +34,7 @@ export function createAwsTeardownAction(options: AwsActionOptions) {
   return createTemplateAction({
     id: 'bpa:aws:teardown',
     description:
-      "Deletes a BPA environment's CloudFormation stacks in reverse order (edge, then registry, data and cluster, then network); RDS keeps a final snapshot, ECR repositories with images are kept unless deleteImages is set.",
+      "Deletes a BPA environment's CloudFormation stacks in reverse order (edge, then registry, data and cluster, then network); RDS keeps a final snapshot, which is listed, ECR repositories with images are kept unless deleteImages is set.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -80,6 +81,20 @@ export function createAwsTeardownAction(options: AwsActionOptions) {
           z
             .array(z.enum(STACK_KINDS))
             .describe('Stacks that did not exist (deleted before)'),
+        databaseSnapshots: z =>
+          z
+            .array(
+              z.object({
+                identifier: z.string(),
+                instance: z.string(),
+                createdAt: z.string(),
+                status: z.string(),
+              }),
+            )
+            .optional()
+            .describe(
+              "The RDS snapshots of the environment's database that are kept (its final snapshot among them): where its data is now",
+            ),
       },
     },
     async handler(ctx) {
@@ -168,8 +183,16 @@ export function createAwsTeardownAction(options: AwsActionOptions) {
           ? ctx.input.timeoutMinutes * 60_000
           : undefined,
       });
+      // What the teardown leaves on purpose: the database's data, in its snapshots.
+      const snapshots = await databaseSnapshots(clients.rds, names.rdsInstance);
+      for (const s of snapshots) {
+        ctx.logger.info(
+          `Kept: RDS snapshot ${s.identifier} of ${s.instance} (taken ${s.createdAt}); restore it with aws rds restore-db-instance-from-db-snapshot --db-snapshot-identifier ${s.identifier} --region ${spec.aws.region} --db-instance-identifier <new instance>`,
+        );
+      }
       ctx.output('deleted', result.deleted);
       ctx.output('absent', result.absent);
+      ctx.output('databaseSnapshots', snapshots);
     },
   });
 }
