@@ -259,6 +259,29 @@ describe('bpa:environment:plan', () => {
     await expect(action.handler(ctx as any)).rejects.toThrow(/outside/);
   });
 
+  it('refuses, writing nothing, a change the applied environment cannot take in place, saying why and what to do', async () => {
+    const ctx = createMockActionContext({
+      workspacePath,
+      input: {
+        spec: { ...reference, cluster: { kubernetesVersion: '1.35' } },
+        recordedSpec: { ...reference, cluster: { kubernetesVersion: '1.33' } },
+      },
+    });
+    await expect(action.handler(ctx as any)).rejects.toThrow(
+      'This change cannot be made to the applied environment bpa-demo; nothing was written: cluster.kubernetesVersion: EKS upgrades a cluster one minor version at a time: plan 1.34 first, then 1.35',
+    );
+    expect(await listFiles(workspacePath)).toEqual([]);
+    const next = createMockActionContext({
+      workspacePath,
+      input: {
+        spec: { ...reference, cluster: { kubernetesVersion: '1.34' } },
+        recordedSpec: { ...reference, cluster: { kubernetesVersion: '1.33' } },
+      },
+    });
+    await action.handler(next as any);
+    expect(await listFiles(workspacePath)).toContain('bpa-plan/SUMMARY.md');
+  });
+
   describe('completing the request', () => {
     const parameter =
       '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';

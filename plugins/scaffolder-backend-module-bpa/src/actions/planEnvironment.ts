@@ -14,6 +14,7 @@ import {
   latestBastionImageId,
   planDifferences,
   planDigestOf,
+  refusedChanges,
   renderPlan,
 } from '@internal/backstage-plugin-bpa-node';
 import {
@@ -22,6 +23,7 @@ import {
   MissingPrerequisite,
   missingApplyPrerequisites,
 } from './applyPrerequisites';
+import { parseSpecForTeardown } from './atlasCommon';
 import { examples } from './planEnvironment.examples';
 import { parseSpecInput, planDigestOutput } from './util';
 
@@ -169,6 +171,13 @@ export function createPlanEnvironmentAction(
             .string()
             .default('bpa-plan')
             .describe('Workspace directory the plan is written to'),
+        recordedSpec: z =>
+          z
+            .record(z.string(), z.unknown())
+            .optional()
+            .describe(
+              "The applied environment's recorded request (bpa:environment:describe's spec), when this plan changes it: changes its stacks cannot take in place (zones, CIDRs, a node role's zone, shrinking volumes, downgrades, skipped Kubernetes versions, another master user) are refused with the reason and what to do",
+            ),
       },
       output: {
         environment: z => z.string().describe('Environment name'),
@@ -213,6 +222,24 @@ export function createPlanEnvironmentAction(
       );
       if (certificate && mode === 'plan') {
         throw new InputError(`certificateArn: ${certificate}`);
+      }
+      if (ctx.input.recordedSpec) {
+        const refused = refusedChanges(
+          parseSpecForTeardown(
+            ctx.input.recordedSpec,
+            options.supportedVersions,
+          ),
+          spec,
+        );
+        if (refused.length) {
+          throw new InputError(
+            `This change cannot be made to the applied environment ${
+              spec.name
+            }; nothing was written: ${refused
+              .map(r => `${r.path}: ${r.message}`)
+              .join('; ')}`,
+          );
+        }
       }
 
       const missing: MissingPrerequisite[] = [];
