@@ -18,6 +18,7 @@ export * from './prepareScript';
 export * from './prism';
 export * from './sdkCalls';
 export * from './secretsManager';
+export * from './taskCheckpoints';
 export * from './aws/clock';
 export * from './aws/cloudFormation';
 export * from './aws/fixtures';

@@ -16,6 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   fakePassword,
   simulateSecretsManager,
+  taskCheckpoints,
   registerNode,
   startFakeKubelet,
   startKubeApiServer,
@@ -604,16 +605,8 @@ describe('in-cluster bootstrap against a real kube-apiserver', () => {
         cloudFormation: new CloudFormationClient({ region: 'us-east-1' }),
       });
     // The scaffolder's checkpoints: a retried task replays what finished.
-    const done = new Map<string, unknown>();
-    const checkpoint: Checkpoint = async <T>(
-      key: string,
-      fn: () => Promise<T>,
-    ) => {
-      if (done.has(key)) return done.get(key) as T;
-      const result = await fn();
-      done.set(key, result);
-      return result;
-    };
+    const task = taskCheckpoints();
+    const checkpoint: Checkpoint = (key, fn) => task.checkpoint({ key, fn });
     // A plan of its own, so that its Job is not the one an earlier test completed.
     const retriedSpec: EnvironmentSpec = {
       ...spec,

@@ -12,6 +12,7 @@ import {
   SimulatedAws,
   VirtualClock,
   simulateAws,
+  taskCheckpoints,
 } from '@internal/backstage-plugin-bpa-test-utils';
 import { testAwsClientFactory } from '../__testUtils__/aws';
 import { createPlanEnvironmentAction } from './planEnvironment';
@@ -300,26 +301,14 @@ describe('bpa:environment:plan', () => {
     const runStep = async (
       step: ReturnType<typeof createPlanEnvironmentAction>,
       input: JsonObject,
-      checkpoints = new Map<string, unknown>(),
+      task = taskCheckpoints(),
     ) => {
       const ctx = createMockActionContext({ workspacePath, input });
       const outputs: Record<string, any> = {};
       (ctx.output as jest.Mock).mockImplementation((k, v) => {
         outputs[k] = v;
       });
-      await step.handler({
-        ...ctx,
-        async checkpoint({
-          key,
-          fn,
-        }: {
-          key: string;
-          fn: () => Promise<unknown>;
-        }) {
-          if (!checkpoints.has(key)) checkpoints.set(key, await fn());
-          return checkpoints.get(key);
-        },
-      } as any);
+      await step.handler({ ...ctx, checkpoint: task.checkpoint } as any);
       const network = await fs.readFile(
         path.join(
           workspacePath,
@@ -336,7 +325,7 @@ describe('bpa:environment:plan', () => {
       const step = createPlanEnvironmentAction({
         clients: testAwsClientFactory(),
       });
-      const task = new Map<string, unknown>();
+      const task = taskCheckpoints();
       const first = await runStep(step, { spec: reference, ...apply }, task);
       expect(first.outputs.spec.network.bastionImageId).toBe(
         'ami-0aaaaaaaaaaaaaaaa',

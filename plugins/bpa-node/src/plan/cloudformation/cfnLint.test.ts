@@ -44,7 +44,7 @@ const REQUESTS: Record<string, EnvironmentSpecInput> = {
   'SSH bastion from the admin CIDR': {
     ...reference,
     name: 'bpa-ssh',
-    aws: { ...reference.aws, region: 'us-west-1' },
+    aws: { ...reference.aws, region: 'ap-northeast-2' },
     network: {
       ...reference.network,
       bastionAccess: 'ssh',
