@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests run for real: PostgreSQL (bootstrap
-# SQL, production database) and Chromium (browser tests), and AWS's cfn-lint
-# (scripts/cfn-lint.sh). Idempotent.
+# SQL, production database) and Chromium (browser tests). Idempotent.
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
@@ -14,4 +13,3 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-bash "$(dirname "${BASH_SOURCE[0]}")/cfn-lint.sh"

@@ -16,34 +16,32 @@ export interface CfnLintFinding {
   line: number;
 }
 
-/** Where `scripts/system-deps.sh` installs cfn-lint when the machine has none. */
-const CACHED_CFN_LINT = path.join(
-  process.env.BPA_TOOLS_DIR ?? path.join(os.homedir(), '.cache', 'bpa-tools'),
-  'cfn-lint',
-  'bin',
-  'cfn-lint',
-);
-
 /**
- * The cfn-lint executable: `CFN_LINT` when set, else `cfn-lint` on the PATH,
- * else the one `scripts/system-deps.sh` installs into the tools cache. Fails
- * (never skips) with what to do when none runs. `python3 -m cfnlint` is not
- * an entry point: the package has no `__main__`.
+ * How to run cfn-lint: `CFN_LINT` (an executable) when set, else its entry
+ * point in the Python the moto tests use (`BPA_PYTHON`, else `python3`),
+ * where `scripts/python-tools.sh` installs it with pip; wherever pip put the
+ * console script, PATH or not. `python3 -m cfnlint` is not an entry point:
+ * the package has no `__main__`. Fails (never skips) with what to do when
+ * it does not run.
  */
-export function cfnLintBinary(): string {
-  const candidates = [process.env.CFN_LINT, 'cfn-lint', CACHED_CFN_LINT].filter(
-    (c): c is string => !!c,
-  );
-  for (const candidate of candidates) {
-    const probe = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
-    if (probe.status === 0 && /cfn-lint/.test(probe.stdout)) return candidate;
-  }
+export function cfnLintCommand(): { command: string; args: string[] } {
+  const found = process.env.CFN_LINT
+    ? { command: process.env.CFN_LINT, args: [] }
+    : {
+        command: process.env.BPA_PYTHON ?? 'python3',
+        args: [
+          '-c',
+          'import sys; from cfnlint.runner import main; sys.argv[0] = "cfn-lint"; sys.exit(main())',
+        ],
+      };
+  const probe = spawnSync(found.command, [...found.args, '--version'], {
+    encoding: 'utf8',
+  });
+  if (probe.status === 0 && /cfn-lint/.test(probe.stdout)) return found;
   throw new Error(
-    `AWS's cfn-lint is needed and none runs (tried ${candidates.join(
-      ', ',
-    )}): run bash scripts/system-deps.sh (installs it with pip into ${path.dirname(
-      path.dirname(CACHED_CFN_LINT),
-    )}), pip install cfn-lint, or set CFN_LINT to its path.`,
+    `AWS's cfn-lint is needed and does not run through ${found.command} (${
+      probe.error?.message ?? probe.stderr.trim()
+    }): run bash scripts/python-tools.sh (installs it with pip), or set CFN_LINT to its path.`,
   );
 }
 
@@ -56,11 +54,15 @@ export function cfnLintBinary(): string {
  * report).
  */
 export function runCfnLint(files: string[]): CfnLintFinding[] {
-  const binary = cfnLintBinary();
-  const result = spawnSync(binary, ['--format', 'json', '--', ...files], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const { command, args } = cfnLintCommand();
+  const result = spawnSync(
+    command,
+    [...args, '--format', 'json', '--', ...files],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   // Exit status is a bit mask: 2 errors, 4 warnings, 8 informational; 1 is cfn-lint failing.
   if (result.error || result.status === null || (result.status & 1) === 1) {
     throw new Error(

@@ -19,7 +19,9 @@ const IAM_PREFIX: Record<string, string> = {
   eks: 'eks',
   'elastic-load-balancing-v2': 'elasticloadbalancing',
   iam: 'iam',
+  rds: 'rds',
   'secrets-manager': 'secretsmanager',
+  ssm: 'ssm',
   sts: 'sts',
 };
 

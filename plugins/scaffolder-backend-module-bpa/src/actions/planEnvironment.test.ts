@@ -13,7 +13,9 @@ import {
   VirtualClock,
   simulateAws,
   taskCheckpoints,
+  testHelmBinary,
 } from '@internal/backstage-plugin-bpa-test-utils';
+import { FakeAtlas } from '../__testUtils__/atlas';
 import { testAwsClientFactory } from '../__testUtils__/aws';
 import { createPlanEnvironmentAction } from './planEnvironment';
 
@@ -320,10 +322,16 @@ describe('bpa:environment:plan', () => {
       return { outputs, network };
     };
     const apply = { mode: 'apply', certificateArn: CERTIFICATE_ARN };
+    /** Everything "plan and apply" needs: the simulated account, Atlas, the real helm. */
+    const ready = () => ({
+      awsClients: testAwsClientFactory(),
+      atlas: new FakeAtlas(),
+      helmBinary: testHelmBinary(),
+    });
 
     it('pins the bastion AMI once when planning for apply, records it in the request it outputs, and keeps it on later runs', async () => {
       const step = createPlanEnvironmentAction({
-        clients: testAwsClientFactory(),
+        applyPrerequisites: ready(),
       });
       const task = taskCheckpoints();
       const first = await runStep(step, { spec: reference, ...apply }, task);
@@ -346,6 +354,20 @@ describe('bpa:environment:plan', () => {
       expect(later.network).toContain('ImageId: ami-0aaaaaaaaaaaaaaaa');
       expect(aws.inputsOf('GetParameter')).toEqual([{ Name: parameter }]);
 
+      // A change planned against the recorded request keeps it too, unless the change names another.
+      const change = await runStep(step, {
+        spec: {
+          ...reference,
+          rds: { allocatedStorageGiB: 400 },
+        },
+        recordedSpec: first.outputs.spec,
+        ...apply,
+      });
+      expect(change.outputs.spec.network.bastionImageId).toBe(
+        'ami-0aaaaaaaaaaaaaaaa',
+      );
+      expect(aws.inputsOf('GetParameter')).toHaveLength(1);
+
       // Changed only when the request says so.
       const changed = await runStep(step, {
         spec: {
@@ -359,7 +381,7 @@ describe('bpa:environment:plan', () => {
 
     it('makes no AWS call when only planning, and says when the AMI gets pinned', async () => {
       const step = createPlanEnvironmentAction({
-        clients: testAwsClientFactory(),
+        applyPrerequisites: ready(),
       });
       const planned = await runStep(step, { spec: reference, mode: 'plan' });
       expect(aws.callCount()).toBe(0);

@@ -224,13 +224,21 @@ export function createPlanEnvironmentAction(
         throw new InputError(`certificateArn: ${certificate}`);
       }
       if (ctx.input.recordedSpec) {
-        const refused = refusedChanges(
-          parseSpecForTeardown(
-            ctx.input.recordedSpec,
-            options.supportedVersions,
-          ),
-          spec,
+        const recorded = parseSpecForTeardown(
+          ctx.input.recordedSpec,
+          options.supportedVersions,
         );
+        // The bastion keeps its AMI unless the change names another.
+        if (!spec.network.bastionImageId && recorded.network.bastionImageId) {
+          spec = {
+            ...spec,
+            network: {
+              ...spec.network,
+              bastionImageId: recorded.network.bastionImageId,
+            },
+          };
+        }
+        const refused = refusedChanges(recorded, spec);
         if (refused.length) {
           throw new InputError(
             `This change cannot be made to the applied environment ${

@@ -3,16 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { JsonObject } from '@backstage/types';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import {
-  REFERENCE_SPEC_INPUT,
-  parseEnvironmentSpec,
-} from '@internal/backstage-plugin-bpa-common';
+import { parseEnvironmentSpec } from '@internal/backstage-plugin-bpa-common';
 import {
   PlanDigest,
   planDigestOf,
   renderPlan,
 } from '@internal/backstage-plugin-bpa-node';
-import { capturingLogger } from '@internal/backstage-plugin-bpa-test-utils';
+import {
+  APPLIED_REFERENCE_SPEC_INPUT,
+  capturingLogger,
+} from '@internal/backstage-plugin-bpa-test-utils';
 import {
   AwsTestEnvironment,
   REFERENCE_SPEC,
@@ -31,7 +31,8 @@ import { createPlanEnvironmentAction } from './planEnvironment';
  * it only if it is the previewed one.
  */
 
-const spec = parseEnvironmentSpec(REFERENCE_SPEC_INPUT);
+/** The request the steps are given (REFERENCE_SPEC): its bastion AMI pinned. */
+const spec = parseEnvironmentSpec(APPLIED_REFERENCE_SPEC_INPUT);
 /** A digest recorded by a portal whose renderer gave another network template. */
 const digestOfAnotherRenderer = (): PlanDigest =>
   planDigestOf(
@@ -146,7 +147,14 @@ describe('the in-cluster steps with the digest of the previewed plan (dry run)',
           },
         }),
       'bpa:database:bootstrap': () =>
-        createDatabaseBootstrapAction({ connector: noCluster }),
+        createDatabaseBootstrapAction({
+          connector: noCluster,
+          referenceValues: {
+            forEnvironment: async () => {
+              throw new Error('a dry run resolves nothing');
+            },
+          },
+        }),
       'bpa:helm:release': () =>
         createHelmReleaseAction({
           connector: noCluster,
