@@ -18,6 +18,7 @@ import {
   StackDeployer,
 } from '@internal/backstage-plugin-bpa-node';
 import {
+  APPLIED_REFERENCE_SPEC_INPUT,
   SimulatedAws,
   VirtualClock,
   recordingLogger,
@@ -32,7 +33,8 @@ import {
 } from './__testUtils__/backend';
 import { StatusSources } from './service/sources';
 
-const spec = parseEnvironmentSpec(REFERENCE_SPEC_INPUT);
+/** An applied environment's request: its bastion AMI pinned by the plan step. */
+const spec = parseEnvironmentSpec(APPLIED_REFERENCE_SPEC_INPUT);
 const STATUS_PATH = '/environments/default/bpa-demo/status';
 const CLUSTER_NOT_ACTIVE =
   'EKS cluster bpa-demo-eks in us-east-1 is CREATING, not ACTIVE: wait for the cluster stack to finish';

@@ -15,6 +15,7 @@ import {
   parseEnvironmentSpec,
 } from '@internal/backstage-plugin-bpa-common';
 import {
+  APPLIED_REFERENCE_SPEC_INPUT,
   MOTO_ACCOUNT_ID,
   MOTO_CREDENTIALS,
   MOTO_TEST_TIMEOUT_MS,
@@ -48,7 +49,8 @@ import { StackDeployer, StackDeployment, StackRequest } from './stackDeployer';
  *   before its subnets: DependencyViolation), so only the registry is deleted;
  * - ECR repositories made by CloudFormation lose ImageScanningConfiguration.
  */
-const spec = parseEnvironmentSpec(REFERENCE_SPEC_INPUT);
+/** The request as planned for apply: the bastion's AMI pinned, so the network stack has no parameter left to give. */
+const spec = parseEnvironmentSpec(APPLIED_REFERENCE_SPEC_INPUT);
 const requests = stackRequests(spec);
 const target = { accountId: MOTO_ACCOUNT_ID, region: spec.aws.region };
 

@@ -12,12 +12,10 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { ConfigReader } from '@backstage/config';
 import { JsonObject } from '@backstage/types';
-import {
-  REFERENCE_SPEC_INPUT,
-  parseEnvironmentSpec,
-} from '@internal/backstage-plugin-bpa-common';
+import { parseEnvironmentSpec } from '@internal/backstage-plugin-bpa-common';
 import { atlasAwsClientFactoryFromConfig } from '@internal/backstage-plugin-bpa-node';
 import {
+  APPLIED_REFERENCE_SPEC_INPUT,
   MOTO_CREDENTIALS,
   MOTO_TEST_TIMEOUT_MS,
   MotoServer,
@@ -40,8 +38,9 @@ import { createAtlasTeardownAction } from './atlasTeardown';
  * moto with CreateStack from the rendered template, without the pod CIDR
  * moto cannot model.
  */
-const spec = REFERENCE_SPEC_INPUT as unknown as JsonObject;
-const parsed = parseEnvironmentSpec(REFERENCE_SPEC_INPUT);
+/** As planned for apply: the bastion's AMI pinned, so the network stack has no parameter left to give. */
+const spec = APPLIED_REFERENCE_SPEC_INPUT as unknown as JsonObject;
+const parsed = parseEnvironmentSpec(APPLIED_REFERENCE_SPEC_INPUT);
 const SECRET = 'bpa/bpa-demo/mongodb';
 const region = parsed.aws.region;
 
