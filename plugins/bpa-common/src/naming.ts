@@ -21,9 +21,7 @@ export function resourceNames(
     ecrRegistry,
     /** ECR repository name of one image. */
     ecrRepository: (image: string) => `${spec.ecr.repositoryPrefix}/${image}`,
-    /** Where the BPA chart comes from: the request's reference, else the chart repository in the environment's ECR. */
-    chart:
-      spec.bpa.chart ??
-      `oci://${ecrRegistry}/${spec.ecr.repositoryPrefix}/bpa-chart`,
+    /** The BPA chart in the environment's ECR, where bpa:ecr:mirror puts it and the Helm release installs it from. */
+    chart: `oci://${ecrRegistry}/${spec.ecr.repositoryPrefix}/bpa-chart`,
   };
 }

@@ -3,6 +3,7 @@ export type PlanArtifactKind =
   | 'cloudformation'
   | 'kubernetes'
   | 'helm-values'
+  | 'image-mirror'
   | 'environment-txt'
   | 'sql'
   | 'iam-policy'

@@ -15,6 +15,9 @@ export const REFERENCE_NODE_DIRECTORIES: Record<string, string[]> = {
 /** BPA 4.0.3 images mirrored into ECR (one repository each). */
 export const REFERENCE_IMAGES = [{ name: 'sase-service', tag: '4.0.3-522' }];
 
+/** Where Cisco's BPA-on-EKS guide pulls the BPA images from: the mirror's default source. */
+export const DEFAULT_SOURCE_REGISTRY = 'containers.cisco.com/bpa';
+
 const nodeRole = (name: string) => ({
   name,
   instanceType: 'm5.4xlarge',
@@ -157,7 +160,15 @@ export const environmentSpecBaseSchema = z.object({
       sourceRegistry: z
         .string()
         .optional()
-        .describe('Registry the BPA images are copied from, if any'),
+        .describe(
+          `Registry (host and path) the BPA images and chart are copied into ECR from; default ${DEFAULT_SOURCE_REGISTRY} unless archives are given`,
+        ),
+      archives: z
+        .string()
+        .optional()
+        .describe(
+          "Where the BPA package's archives are, instead of a registry: s3://bucket/prefix or a workspace directory, holding <image>_<tag>.tar per image and bpa-chart-<version>.tgz",
+        ),
       images: z
         .array(z.object({ name: z.string(), tag: z.string() }))
         .default(REFERENCE_IMAGES),
@@ -170,7 +181,7 @@ export const environmentSpecBaseSchema = z.object({
         .string()
         .optional()
         .describe(
-          'Chart reference (oci://, https:// archive or a workspace path); defaults to the chart in the environment ECR',
+          'Where the mirror takes the BPA chart from (oci://<registry>/<repository>, an https:// .tgz or a .tgz in the workspace); default: bpa-chart in the source registry or the archives. The release installs it from the environment ECR',
         ),
       namespace: z.string().default('bpa-ns'),
       releaseName: z.string().default('bpa-rel'),

@@ -137,11 +137,12 @@ describe('form input', () => {
       ...REFERENCE_SPEC_INPUT,
       bpa: { chart: '' },
       ingress: { hostname: '' },
-      ecr: { sourceRegistry: '' },
+      ecr: { sourceRegistry: '', archives: '' },
     });
     expect('chart' in spec.bpa).toBe(false);
     expect('hostname' in spec.ingress).toBe(false);
     expect('sourceRegistry' in spec.ecr).toBe(false);
+    expect('archives' in spec.ecr).toBe(false);
   });
 
   it('takes the three zones of the region when the form sends an empty list', () => {
@@ -845,6 +846,31 @@ const BAD_REQUESTS: Case[] = [
     'ecr.images.1.name',
     'one ECR repository',
   ],
+  [
+    'archives outside the workspace',
+    s => {
+      s.ecr.archives = '../bpa-package';
+    },
+    'ecr.archives',
+    'a directory inside the template workspace',
+  ],
+  [
+    'archives in a bucket whose name S3 refuses',
+    s => {
+      s.ecr.archives = 's3://BPA_Packages/4.0.3';
+    },
+    'ecr.archives',
+    'must be s3://<bucket>[/<prefix>]',
+  ],
+  [
+    'both archives and a source registry',
+    s => {
+      s.ecr.archives = 's3://bpa-packages/4.0.3-6';
+      s.ecr.sourceRegistry = 'registry.example.com/bpa';
+    },
+    'ecr.archives',
+    'either ecr.archives or ecr.sourceRegistry',
+  ],
   // BPA release
   [
     'a namespace with uppercase',
@@ -893,6 +919,14 @@ const BAD_REQUESTS: Case[] = [
     },
     'bpa.chart',
     'must not embed credentials',
+  ],
+  [
+    'a chart directory in the workspace',
+    s => {
+      s.bpa.chart = 'charts/bpa';
+    },
+    'bpa.chart',
+    'must be a packaged chart (.tgz',
   ],
   [
     'a two-part BPA version',

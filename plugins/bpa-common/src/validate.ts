@@ -83,7 +83,7 @@ function withDerivedDefaults(
       })),
     },
     network: withoutEmpty(spec.network, 'bastionImageId'),
-    ecr: withoutEmpty(spec.ecr, 'sourceRegistry'),
+    ecr: withoutEmpty(withoutEmpty(spec.ecr, 'sourceRegistry'), 'archives'),
     bpa: withoutEmpty(spec.bpa, 'chart'),
     ingress: withoutEmpty(spec.ingress, 'hostname'),
   };

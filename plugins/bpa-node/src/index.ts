@@ -21,4 +21,13 @@ export * from './atlas';
 export { environmentsDirectoryFromConfig } from './config/environmentsDirectory';
 export * from './kubernetes';
 export * from './helm';
+export * from './ecr';
+export * from './mirror';
+export {
+  MIRROR_PLAN_PATH,
+  MULTI_ARCH_POLICY,
+  mirrorPlan,
+  parseMirrorPlan,
+} from './plan/mirror';
+export type { MirrorCopy, MirrorPlan } from './plan/mirror';
 export * from './aws';

@@ -1,7 +1,8 @@
 /**
  * Test harnesses shared by the BPA packages' tests, benchmarks and lab
  * scripts: a real kube-apiserver + etcd, PostgreSQL, moto (a second AWS), Prism serving the Atlas
- * spec, the helm binary, and a simulated AWS account. Never imported by
+ * spec, the helm binary, real OCI registries (docker-registry) with test
+ * images, and a simulated AWS account. Never imported by
  * runtime code.
  *
  * @packageDocumentation
@@ -16,11 +17,14 @@ export * from './motoTemplates';
 export * from './postgres';
 export * from './prepareScript';
 export * from './prism';
+export * from './registry';
 export * from './sdkCalls';
 export * from './secretsManager';
 export * from './taskCheckpoints';
+export * from './testImages';
 export * from './aws/clock';
 export * from './aws/cloudFormation';
+export * from './aws/ecr';
 export * from './aws/fixtures';
 export * from './aws/iamPolicyEvaluator';
 export * from './aws/nodeGroups';

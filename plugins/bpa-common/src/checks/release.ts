@@ -37,6 +37,17 @@ export function checkRegistry(ecr: EnvironmentSpec['ecr']): SpecIssue[] {
       ),
     );
   }
+  if (ecr.archives !== undefined) {
+    issues.push(...checkArchives(ecr.archives));
+    if (ecr.sourceRegistry !== undefined) {
+      issues.push(
+        issue(
+          'ecr.archives',
+          'give either ecr.archives or ecr.sourceRegistry: the images and chart come from one of them',
+        ),
+      );
+    }
+  }
   ecr.images.forEach((image, index) => {
     const base = `ecr.images.${index}`;
     if (!isEcrRepositoryName(image.name)) {
@@ -76,6 +87,33 @@ export function checkRegistry(ecr: EnvironmentSpec['ecr']): SpecIssue[] {
     }
   });
   return issues;
+}
+
+/** An S3 bucket name: 3–63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit. */
+const S3_LOCATION = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/.*)?$/;
+
+function checkArchives(archives: string): SpecIssue[] {
+  const path = 'ecr.archives';
+  if (archives.startsWith('s3://')) {
+    const match = S3_LOCATION.exec(archives);
+    const prefix = match?.[2]?.replace(/^\/|\/$/g, '') ?? '';
+    return match && (prefix === '' || isPlainRelativePath(prefix))
+      ? []
+      : [
+          issue(
+            path,
+            `"${archives}" must be s3://<bucket>[/<prefix>] with a bucket name and a prefix of plain path segments, e.g. s3://bpa-packages/4.0.3-6`,
+          ),
+        ];
+  }
+  return isPlainRelativePath(archives)
+    ? []
+    : [
+        issue(
+          path,
+          `"${archives}" must be s3://<bucket>/<prefix> or a directory inside the template workspace (relative, no ".."), e.g. bpa-package`,
+        ),
+      ];
 }
 
 const HELM_RELEASE_NAME_MAX = 53;
@@ -122,12 +160,20 @@ function checkChartReference(chart: string): SpecIssue[] {
     }
     return [];
   }
-  return isPlainRelativePath(chart)
+  if (!isPlainRelativePath(chart)) {
+    return [
+      issue(
+        path,
+        `"${chart}" must be oci://…, https://… or a path inside the template workspace (relative, no ".."), e.g. charts/bpa-4.0.3-6.tgz`,
+      ),
+    ];
+  }
+  return chart.endsWith('.tgz')
     ? []
     : [
         issue(
           path,
-          `"${chart}" must be oci://…, https://… or a path inside the template workspace (relative, no ".."), e.g. charts/bpa-4.0.3-6.tgz`,
+          `"${chart}" must be a packaged chart (.tgz, as helm package makes it): the mirror pushes chart archives into ECR`,
         ),
       ];
 }

@@ -25,7 +25,8 @@ export function runProgram(
   });
 }
 
-function onPath(name: string): string | undefined {
+/** The first executable `name` in a directory of the PATH. */
+export function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);

@@ -2,5 +2,3 @@ export { findHelmBinary } from './helmBinary';
 export type { HelmBinary } from './helmBinary';
 export { deployHelmRelease } from './release';
 export type { HelmReleaseOptions, HelmReleaseResult } from './release';
-export { ecrRegistryLogin, ecrRegistryOf } from './ecrLogin';
-export type { RegistryLogin } from './ecrLogin';

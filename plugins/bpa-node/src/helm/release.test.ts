@@ -104,6 +104,13 @@ describe('deployHelmRelease with a real helm against a real kube-apiserver', () 
     });
     expect(await settings()).toEqual({
       imageRegistry: '123456789012.dkr.ecr.us-east-1.amazonaws.com/bpa',
+      images: JSON.stringify({
+        'sase-service': {
+          repository:
+            '123456789012.dkr.ecr.us-east-1.amazonaws.com/bpa/sase-service',
+          tag: '4.0.3-522',
+        },
+      }),
       environmentSecret: 'bpa-environment',
       nodeSelectors: JSON.stringify({
         'node-1': { name: 'node-1' },

@@ -12,7 +12,7 @@ import {
   ProgressLogger,
   SecretMasker,
 } from '../kubernetes/progress';
-import { RegistryLogin } from './ecrLogin';
+import { RegistryLogin } from '../ecr/registry';
 import { runProgram } from './helmBinary';
 
 export interface HelmReleaseOptions {
@@ -260,10 +260,13 @@ export async function deployHelmRelease(
       }
       return result.stdout;
     };
-    const versionArgs =
-      options.version && options.chart.startsWith('oci://')
+    const chartArgs = [
+      ...(options.version && options.chart.startsWith('oci://')
         ? ['--version', options.version]
-        : [];
+        : []),
+      // Only a loopback registry (a test's stand-in for ECR) is ever plain HTTP.
+      ...(options.registryLogin?.plainHttp ? ['--plain-http'] : []),
+    ];
     const deployed = async (): Promise<ListedRelease | undefined> =>
       (
         JSON.parse(
@@ -282,7 +285,7 @@ export async function deployHelmRelease(
 
     // Reading the chart first fails early, before the cluster changes, on a bad reference or login.
     const chart = parseYaml(
-      await helm(['show', 'chart', options.chart, ...versionArgs]),
+      await helm(['show', 'chart', options.chart, ...chartArgs]),
     );
     const chartId = `${chart.name}-${chart.version}`;
     const before = await deployed();
@@ -345,7 +348,7 @@ export async function deployHelmRelease(
         namespace,
         '--values',
         options.valuesFile,
-        ...versionArgs,
+        ...chartArgs,
         '--atomic',
         '--wait',
         '--timeout',

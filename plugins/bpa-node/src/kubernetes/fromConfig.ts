@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Config } from '@backstage/config';
 import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
-import { ecrRegistryLogin, RegistryLogin } from '../helm/ecrLogin';
+import { ecrClientFor, ecrRegistryLogin, RegistryLogin } from '../ecr/registry';
 import { createKubernetesConnector, KubernetesConnector } from './connection';
 import {
   createAwsReferenceValuesFactory,
@@ -48,14 +48,10 @@ export function inClusterServicesFromConfig(config: Config): InClusterServices {
       return new SecretsManagerClient({ region, credentials });
     },
     helmBinary: config.getOptionalString('bpa.helm.binary'),
-    async ecrLogin({ host, accountId, region }) {
-      const { sdkCredentialProvider } =
-        await credentialsManager.getCredentialProvider({ accountId });
-      return ecrRegistryLogin({
-        host,
-        region,
-        credentials: sdkCredentialProvider,
-      });
+    async ecrLogin({ accountId, region }) {
+      return ecrRegistryLogin(
+        await ecrClientFor(credentialsManager, { accountId, region }),
+      );
     },
   };
 }

@@ -12,6 +12,7 @@ import {
   renderKubernetesManifests,
   renderNodePreparationScript,
 } from './incluster';
+import { renderMirrorPlan } from './mirror';
 import { estimateResourceCount, renderSummary } from './summary';
 
 /**
@@ -26,6 +27,7 @@ export function renderPlan(spec: EnvironmentSpec): EnvironmentPlan {
     renderDatabaseBootstrapSql(spec),
     renderEnvironmentTxt(spec),
     renderHelmValues(spec),
+    renderMirrorPlan(spec),
     ...renderNodePreparationScript(spec),
   ];
   const resourceCount = estimateResourceCount(artifacts);

@@ -3,11 +3,13 @@ import Handlebars from 'handlebars';
 import {
   EnvironmentSpec,
   PlanArtifact,
+  DEFAULT_SOURCE_REGISTRY,
   STACK_KINDS,
   StackKind,
   resourceNames,
 } from '@internal/backstage-plugin-bpa-common';
 import { publicApiCidrs } from './cloudformation/cluster';
+import { mirrorPlan } from './mirror';
 import { templatePath } from './templates';
 
 const STACK_PURPOSE: Record<StackKind, string> = {
@@ -71,12 +73,8 @@ export function renderSummary(
       artifacts.filter(a => a.kind === 'kubernetes'),
     ),
     resourceCount,
-    repositories: [
-      ...spec.ecr.images.map(
-        i => `${spec.ecr.repositoryPrefix}/${i.name}:${i.tag}`,
-      ),
-      `${spec.ecr.repositoryPrefix}/bpa-chart`,
-    ],
+    mirror: mirrorPlan(spec),
+    sourceRegistry: spec.ecr.sourceRegistry ?? DEFAULT_SOURCE_REGISTRY,
     selfSignedCertificate: spec.ingress.certificate === 'self-signed',
     bastionSsh: spec.network.bastion && spec.network.bastionAccess === 'ssh',
     apiCidrs: publicApiCidrs(spec).map(cidr => `\`${cidr}\``),

@@ -10,6 +10,12 @@
 export interface BpaChartFacts {
   /** Registry and repository prefix every BPA image is pulled from. */
   imageRegistry: string;
+  /**
+   * Each BPA image as bpa:ecr:mirror put it into ECR, by image name: the
+   * full repository and the tag (ECR tags are immutable here, so a tag
+   * names one digest).
+   */
+  images: Record<string, { repository: string; tag: string }>;
   /** `<namespace>/<secret>` of the ingress controller's default TLS certificate. */
   defaultCertificate: string;
   /** Secret holding BPA's `environment.txt`. */
@@ -24,6 +30,7 @@ export function bpaChartValues(facts: BpaChartFacts): Record<string, unknown> {
   return {
     global: {
       imageRegistry: facts.imageRegistry,
+      images: facts.images,
       environmentSecret: facts.environmentSecret,
       nodeSelectors: facts.nodeSelectors,
       ...(facts.hostname ? { hostname: facts.hostname } : {}),

@@ -44,6 +44,30 @@ describe('renderHelmValues', () => {
     ]);
   });
 
+  it('points each BPA image at its repository in the environment ECR, where bpa:ecr:mirror copies it', () => {
+    const two = valuesOf({
+      ecr: {
+        repositoryPrefix: 'bpa-lab',
+        images: [
+          { name: 'sase-service', tag: '4.0.3-522' },
+          { name: 'workflow-engine', tag: '4.0.3-17' },
+        ],
+      },
+    });
+    expect(two.global.images).toEqual({
+      'sase-service': {
+        repository:
+          '123456789012.dkr.ecr.us-east-1.amazonaws.com/bpa-lab/sase-service',
+        tag: '4.0.3-522',
+      },
+      'workflow-engine': {
+        repository:
+          '123456789012.dkr.ecr.us-east-1.amazonaws.com/bpa-lab/workflow-engine',
+        tag: '4.0.3-17',
+      },
+    });
+  });
+
   it('follows the namespace in the certificate argument', () => {
     const other = valuesOf({ bpa: { namespace: 'bpa-lab' } });
     expect(other.ingress_controller.extraArgs).toEqual([

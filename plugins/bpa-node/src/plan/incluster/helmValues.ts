@@ -42,6 +42,15 @@ export function renderHelmValues(spec: EnvironmentSpec): PlanArtifact {
   const names = resourceNames(spec);
   const derived = bpaChartValues({
     imageRegistry: `${names.ecrRegistry}/${spec.ecr.repositoryPrefix}`,
+    images: Object.fromEntries(
+      spec.ecr.images.map(image => [
+        image.name,
+        {
+          repository: `${names.ecrRegistry}/${names.ecrRepository(image.name)}`,
+          tag: image.tag,
+        },
+      ]),
+    ),
     defaultCertificate: `${spec.bpa.namespace}/${INGRESS_CERTIFICATE_SECRET}`,
     environmentSecret: ENVIRONMENT_SECRET,
     nodeSelectors: Object.fromEntries(

@@ -1,0 +1,7 @@
+export {
+  ecrClientFor,
+  ecrImageDigest,
+  ecrRegistryLogin,
+  ecrRegistryOf,
+} from './registry';
+export type { RegistryLogin } from './registry';
