@@ -12,6 +12,7 @@ export * from './cfnLint';
 export * from './helmBinary';
 export * from './inCluster';
 export * from './kubeApiServer';
+export * from './mirrorLab';
 export * from './moto';
 export * from './motoTemplates';
 export * from './postgres';

@@ -244,20 +244,26 @@ async function copyOne(
   const { copy } = source;
   const label = `${copy.name}:${copy.tag}`;
   const sizes = new Map(source.layers.map(l => [l.digest, l.size]));
+  const total = source.layers.length;
+  const size = `${total} layer${total === 1 ? '' : 's'}, ${formatBytes(
+    source.bytes,
+  )}`;
   logger.info(
     `${label}: copying ${copy.source} → ${target} (${short(source.digest)}…, ${
       source.platforms > 1 ? `${source.platforms} platforms, ` : ''
-    }${source.layers.length} layers, ${formatBytes(source.bytes)})`,
+    }${size})`,
   );
   const started = Date.now();
-  let layersStarted = 0;
+  const elapsed = () => formatDuration(Date.now() - started);
+  // The platforms of an index share layers; skopeo names a shared one again for each platform.
+  const sent = new Set<string>();
   let platform = '';
   const heartbeat = setInterval(
     () =>
       logger.info(
-        `${label}: still copying, layer ${layersStarted}/${
-          source.layers.length
-        }${platform} (${formatDuration(Date.now() - started)})`,
+        `${label}: still copying, layer ${
+          sent.size
+        }/${total}${platform} (${elapsed()})`,
       ),
     options.heartbeatMs ?? 30_000,
   );
@@ -271,19 +277,15 @@ async function copyOne(
           line,
         );
         if (image) platform = `, platform ${image[1]}`;
-        const blob = /^Copying blob (sha256:[0-9a-f]+)/.exec(line);
-        if (blob) {
-          const size = sizes.get(blob[1]);
-          if (size === undefined) return;
-          layersStarted += 1;
-          logger.info(
-            `${label}: layer ${layersStarted}/${source.layers.length} ${short(
-              blob[1],
-            )}… (${formatBytes(size)})${platform} ${formatDuration(
-              Date.now() - started,
-            )}`,
-          );
-        }
+        const blob = /^Copying blob (sha256:[0-9a-f]+)/.exec(line)?.[1];
+        const bytes = blob ? sizes.get(blob) : undefined;
+        if (!blob || bytes === undefined || sent.has(blob)) return;
+        sent.add(blob);
+        logger.info(
+          `${label}: layer ${sent.size}/${total} ${short(blob)}… (${formatBytes(
+            bytes,
+          )})${platform} ${elapsed()}`,
+        );
       },
     });
   } catch (error) {
@@ -318,9 +320,9 @@ async function copyOne(
   logger.info(
     `${label}: in ECR as ${short(pushed)}…, verified against the source (${
       source.identity === 'manifest' ? 'digest' : 'image id'
-    }); ${source.layers.length} layers, ${formatBytes(
-      source.bytes,
-    )} in ${formatDuration(Date.now() - started)}`,
+    }); ${size} in ${elapsed()}${
+      seconds >= 1 ? ` (${formatBytes(source.bytes / seconds)}/s)` : ''
+    }`,
   );
   return { digest: pushed, seconds: Math.round(seconds * 10) / 10 };
 }
