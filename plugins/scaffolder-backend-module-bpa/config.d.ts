@@ -98,5 +98,33 @@ export interface Config {
       /** Path of the Helm 3 binary bpa:helm:release runs. Default: `helm` on the backend's PATH. */
       binary?: string;
     };
+    skopeo?: {
+      /** Path of the skopeo binary (1.9 or later) bpa:ecr:mirror runs. Default: `skopeo` on the backend's PATH. */
+      binary?: string;
+    };
+    /** bpa:ecr:mirror: copying the BPA images and chart into the environments' ECR. */
+    mirror?: {
+      /**
+       * Source registries, by host (as in ecr.sourceRegistry, e.g.
+       * containers.cisco.com): the login used when the task gives none in
+       * its secrets, and how TLS is checked.
+       */
+      registries?: Array<{
+        /** Registry host, with its port if not 443. */
+        host: string;
+        /** User name, e.g. a robot account. */
+        username?: string;
+        /**
+         * Password or token.
+         * @visibility secret
+         */
+        password?: string;
+        /**
+         * false: plain HTTP or a certificate not signed by a trusted CA
+         * (a private registry on the company network). Default: true.
+         */
+        tlsVerify?: boolean;
+      }>;
+    };
   };
 }

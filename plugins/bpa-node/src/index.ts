@@ -14,7 +14,10 @@ export type { PlanDigest } from './plan/planDigest';
 export { renderSummary, estimateResourceCount } from './plan/summary';
 export { refusedChanges } from './plan/changes';
 export type { RefusedChange } from './plan/changes';
-export { renderStackTemplates } from './plan/cloudformation';
+export {
+  environmentRepositories,
+  renderStackTemplates,
+} from './plan/cloudformation';
 export { describeReference } from './plan/incluster';
 export type { Reference } from './plan/incluster';
 export * from './atlas';

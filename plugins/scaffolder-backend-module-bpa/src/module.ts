@@ -14,6 +14,7 @@ import {
   awsClientFactoryFromConfig,
   environmentsDirectoryFromConfig,
   inClusterServicesFromConfig,
+  mirrorServicesFromConfig,
 } from '@internal/backstage-plugin-bpa-node';
 import { supportedVersionsFromConfig } from './config';
 import { createPlanEnvironmentAction } from './actions/planEnvironment';
@@ -28,6 +29,7 @@ import { createAwsWaitAction } from './actions/awsWait';
 import { createKubernetesBootstrapAction } from './actions/kubernetesBootstrap';
 import { createDatabaseBootstrapAction } from './actions/databaseBootstrap';
 import { createHelmReleaseAction } from './actions/helmRelease';
+import { createEcrMirrorAction } from './actions/ecrMirror';
 
 /** What the BPA actions are built from. */
 export interface BpaActionsOptions {
@@ -93,6 +95,10 @@ export function bpaActions({ config, catalog }: BpaActionsOptions) {
     createDatabaseBootstrapAction({
       ...inClusterOptions,
       referenceValues: inCluster.referenceValues,
+    }),
+    createEcrMirrorAction({
+      ...mirrorServicesFromConfig(config),
+      supportedVersions,
     }),
     createHelmReleaseAction({
       ...inClusterOptions,
