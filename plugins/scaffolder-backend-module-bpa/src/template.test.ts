@@ -244,6 +244,8 @@ describe('templates/bpa-environment/template.yaml', () => {
       'bpa:aws:deploy network',
       'bpa:aws:deploy cluster+data+registry+edge',
       'bpa:atlas:private-endpoint',
+      'bpa:aws:wait registry',
+      'bpa:ecr:mirror',
       'bpa:aws:wait',
       'bpa:atlas:cluster wait:true',
       'bpa:kubernetes:bootstrap',
@@ -329,6 +331,33 @@ describe('templates/bpa-environment/template.yaml', () => {
     expect(strings(steps).join('\n')).not.toContain('parameters.tlsPrivateKey');
     const ingress = template.spec.parameters.find(p => p.title === 'Ingress');
     expect(JSON.stringify(ingress)).toContain('"ui:field":"Secret"');
+  });
+});
+
+describe('templates/bpa-environment/template.yaml, the mirror', () => {
+  const template = loadTemplate('bpa-environment');
+  const { steps } = template.spec;
+  const release = template.spec.parameters.find(p => p.title === 'BPA release');
+
+  it("takes the source registry's login from Secret fields, never from a parameter", () => {
+    expect(steps.find(s => s.action === 'bpa:ecr:mirror')?.input).toEqual({
+      spec: steps[0].input?.spec,
+    });
+    const fields = (release as any).properties;
+    expect(fields.sourceRegistryUsername['ui:field']).toBe('Secret');
+    expect(fields.sourceRegistryPassword['ui:field']).toBe('Secret');
+    const text = strings(steps).join('\n');
+    expect(text).not.toContain('parameters.sourceRegistryUsername');
+    expect(text).not.toContain('parameters.sourceRegistryPassword');
+  });
+
+  it('installs the release from the chart the mirror put into ECR', () => {
+    expect(
+      steps.find(s => s.action === 'bpa:helm:release')?.input,
+    ).toMatchObject({
+      chart: '${{ steps.mirror.output.chart }}',
+      chartVersion: '${{ steps.mirror.output.chartVersion }}',
+    });
   });
 });
 
