@@ -79,7 +79,7 @@ export function createHelmReleaseAction(options: HelmReleaseActionOptions) {
             .string()
             .optional()
             .describe(
-              "Chart reference: oci://..., https://...tgz, or a workspace path; default: the request's bpa.chart, else the chart in the environment's ECR",
+              "Chart reference: oci://..., https://...tgz, or a workspace path; default: the chart in the environment's ECR, where bpa:ecr:mirror puts it",
             ),
         chartVersion: z =>
           z
