@@ -21,6 +21,7 @@ export * from './prism';
 export * from './registry';
 export * from './sdkCalls';
 export * from './secretsManager';
+export * from './serverProcess';
 export * from './taskCheckpoints';
 export * from './testImages';
 export * from './aws/clock';

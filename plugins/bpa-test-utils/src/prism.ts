@@ -1,10 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { freePort } from './ports';
+import { startServerProcess } from './serverProcess';
 
 /**
  * A Prism mock of the Atlas Admin API v2 for contract tests: it serves the
@@ -57,12 +57,6 @@ export function atlasSpecPath(): string {
   return specPath;
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise(resolve => child.once('exit', () => resolve()));
-}
-
 /** Starts Prism on a free loopback port and resolves once it listens (about 11 s for the Atlas spec). */
 export async function startPrism(
   specPath: string = atlasSpecPath(),
@@ -74,9 +68,10 @@ export async function startPrism(
     path.dirname(prismPackage),
     JSON.parse(fs.readFileSync(prismPackage, 'utf8')).bin.prism,
   );
-  const child = spawn(
-    process.execPath,
-    [
+  const { pid, stop } = await startServerProcess({
+    name: 'Prism',
+    command: process.execPath,
+    args: [
       prismBin,
       'mock',
       specPath,
@@ -86,50 +81,10 @@ export async function startPrism(
       String(port),
       '--errors',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited(child);
-      clearTimeout(killer);
-    }
-  };
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(
-        new Error(
-          `Prism did not start within ${timeoutMs} ms:\n${output.slice(-2000)}`,
-        ),
-      );
-    }, timeoutMs);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Prism is listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', code => {
-      clearTimeout(timer);
-      reject(
-        new Error(
-          `Prism exited with ${code} before listening:\n${output.slice(-2000)}`,
-        ),
-      );
-    });
-  }).catch(async error => {
-    await stop();
-    throw error;
+    ready: output => (output.includes('Prism is listening') ? true : undefined),
+    timeoutMs,
   });
-  // Keep draining its log so the pipe never fills up.
-  child.stdout!.resume();
-  child.stderr!.resume();
-  return { baseUrl: `http://127.0.0.1:${port}`, pid: child.pid!, stop };
+  return { baseUrl: `http://127.0.0.1:${port}`, pid, stop };
 }
 
 /** One violation Prism found, e.g. `{ location: ['request', 'body', 'name'], message }`. */

@@ -1,8 +1,9 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startServerProcess } from './serverProcess';
 
 /** The media types a registry may store a manifest as: asked for together, so no registry converts one. */
 export const MANIFEST_MEDIA_TYPES = [
@@ -77,12 +78,6 @@ function htpasswdLine(username: string, password: string): string {
   return `${username}:${hash}\n`;
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise(resolve => child.once('exit', () => resolve()));
-}
-
 /**
  * Starts `docker-registry serve` on 127.0.0.1 (a port the OS picks; never
  * the system service's :5000) with its storage in a new temporary
@@ -130,59 +125,24 @@ export async function startTestRegistry(
   // JSON is YAML too: the registry reads it as its config.yml.
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
 
-  const child = spawn(testRegistryBinary(), ['serve', configFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited(child);
-      clearTimeout(killer);
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  const timeoutMs = options.timeoutMs ?? 15_000;
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(
-          new Error(
-            `docker-registry did not listen within ${timeoutMs} ms:\n${output.slice(
-              -2000,
-            )}`,
-          ),
-        ),
-      timeoutMs,
-    );
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
+  const server = await startServerProcess({
+    name: 'docker-registry',
+    command: testRegistryBinary(),
+    args: ['serve', configFile],
+    ready: output => {
       const listening = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
-      if (listening) {
-        clearTimeout(timer);
-        resolve(Number(listening[1]));
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', code => {
-      clearTimeout(timer);
-      reject(
-        new Error(
-          `docker-registry exited with ${code} before listening:\n${output.slice(
-            -2000,
-          )}`,
-        ),
-      );
-    });
-  }).catch(async error => {
-    await stop();
+      return listening ? Number(listening[1]) : undefined;
+    },
+    timeoutMs: options.timeoutMs ?? 15_000,
+  }).catch(error => {
+    fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   });
-  // Keep draining its log so the pipe never fills up.
-  child.stdout!.resume();
-  child.stderr!.resume();
+  const port = server.ready;
+  const stop = async () => {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
 
   const host = `127.0.0.1:${port}`;
   const url = `http://${host}`;
@@ -200,7 +160,7 @@ export async function startTestRegistry(
     username,
     password,
     storageRoot,
-    pid: child.pid!,
+    pid: server.pid,
     async digestOf(repository, tag) {
       const response = await fetch(`${url}/v2/${repository}/manifests/${tag}`, {
         method: 'HEAD',
