@@ -57,6 +57,7 @@ export function bpaActions({ config, catalog }: BpaActionsOptions) {
       (config.getOptionalNumber('bpa.aws.pollIntervalSeconds') ?? 20) * 1000,
   };
   const inCluster = inClusterServicesFromConfig(config);
+  const mirror = mirrorServicesFromConfig(config);
   const inClusterOptions = {
     connector: inCluster.connector,
     supportedVersions,
@@ -68,6 +69,7 @@ export function bpaActions({ config, catalog }: BpaActionsOptions) {
         awsClients: awsOptions.clients,
         atlas: atlasOptions.atlas,
         helmBinary: inCluster.helmBinary,
+        skopeoBinary: mirror.skopeoBinary,
       },
       portalEgressCidrs: config.getOptionalStringArray(
         'bpa.aws.portalEgressCidrs',
@@ -96,10 +98,7 @@ export function bpaActions({ config, catalog }: BpaActionsOptions) {
       ...inClusterOptions,
       referenceValues: inCluster.referenceValues,
     }),
-    createEcrMirrorAction({
-      ...mirrorServicesFromConfig(config),
-      supportedVersions,
-    }),
+    createEcrMirrorAction({ ...mirror, supportedVersions }),
     createHelmReleaseAction({
       ...inClusterOptions,
       helmBinary: inCluster.helmBinary,

@@ -311,6 +311,7 @@ describe('templates/bpa-environment/template.yaml', () => {
     expect(applying.map(s => s.id)).toEqual([
       'network',
       'stacks',
+      'mirror',
       'bootstrap',
       'database',
       'release',
@@ -342,6 +343,7 @@ describe('templates/bpa-environment/template.yaml, the mirror', () => {
   it("takes the source registry's login from Secret fields, never from a parameter", () => {
     expect(steps.find(s => s.action === 'bpa:ecr:mirror')?.input).toEqual({
       spec: steps[0].input?.spec,
+      planDigest: '${{ steps.plan.output.planDigest }}',
     });
     const fields = (release as any).properties;
     expect(fields.sourceRegistryUsername['ui:field']).toBe('Secret');

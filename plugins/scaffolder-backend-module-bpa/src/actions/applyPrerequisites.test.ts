@@ -17,6 +17,7 @@ import {
   simulateAws,
   startAtlasTokenServer,
   testHelmBinary,
+  testSkopeoBinary,
 } from '@internal/backstage-plugin-bpa-test-utils';
 import { CERTIFICATE_ARN, REFERENCE_SPEC } from '../__testUtils__/aws';
 import { FakeAtlas } from '../__testUtils__/atlas';
@@ -101,6 +102,7 @@ describe('bpa:environment:plan in apply mode: the prerequisites of the apply', (
     awsClients: awsAccount(),
     atlas: new FakeAtlas(),
     helmBinary: testHelmBinary(),
+    skopeoBinary: testSkopeoBinary(),
   });
 
   async function plan(
@@ -158,6 +160,9 @@ describe('bpa:environment:plan in apply mode: the prerequisites of the apply', (
       `info MongoDB Atlas project ${PROJECT}: M30 with MongoDB 8.0 offered in us-east-1`,
     );
     expect(lines).toContainEqual(expect.stringMatching(/^info Helm v3\.\d+/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^info skopeo 1\.\d+\.\d+ at \//),
+    );
   });
 
   it.each([
@@ -299,6 +304,19 @@ describe('bpa:environment:plan in apply mode: the prerequisites of the apply', (
     ]);
   });
 
+  it('refuses a skopeo that is not there, naming bpa.skopeo.binary', async () => {
+    const { error } = await plan({
+      ...ready(),
+      skopeoBinary: path.join(workspacePath, 'no-such-skopeo'),
+    });
+
+    expect(missing(error)).toEqual([
+      expect.stringMatching(
+        /^skopeo: skopeo at .*no-such-skopeo \(bpa\.skopeo\.binary\) does not run/,
+      ),
+    ]);
+  });
+
   it('refuses a missing load balancer certificate with the rest', async () => {
     const { error } = await plan(ready(), { certificateArn: undefined });
 
@@ -320,24 +338,26 @@ describe('bpa:environment:plan in apply mode: the prerequisites of the apply', (
     ]);
   });
 
-  it('lists everything missing at once: certificate, AWS credentials, Atlas credentials and helm', async () => {
+  it('lists everything missing at once: certificate, AWS credentials, Atlas credentials, helm and skopeo', async () => {
     const { error, written, outputs } = await plan(
       {
         awsClients: awsAccount({ noCredentials: true }),
         atlas: undefined,
         helmBinary: '/nonexistent/helm',
+        skopeoBinary: '/nonexistent/skopeo',
       },
       { certificateArn: undefined },
     );
 
     expect(error!.message).toMatch(
-      /^"Plan and apply" cannot start: 4 of its prerequisites are missing\. Nothing was registered or created; fix them and run the template again\.\n/,
+      /^"Plan and apply" cannot start: 5 of its prerequisites are missing\. Nothing was registered or created; fix them and run the template again\.\n/,
     );
     expect(missing(error).map(m => m.split(':')[0])).toEqual([
       'certificateArn',
       `AWS credentials for account ${ACCOUNT}`,
       'MongoDB Atlas credentials',
       'Helm',
+      'skopeo',
     ]);
     expect(written).toEqual([]);
     expect(outputs).toEqual([]);

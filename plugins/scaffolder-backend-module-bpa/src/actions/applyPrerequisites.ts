@@ -10,6 +10,7 @@ import {
   ProgressLogger,
   checkAtlasDatabaseUser,
   checkAtlasOffering,
+  checkSkopeo,
   findHelmBinary,
   parseTemplateBody,
   requiredActions,
@@ -26,6 +27,8 @@ export interface ApplyPrerequisites {
   atlas?: AtlasApi;
   /** `bpa.helm.binary`; else helm on the PATH. */
   helmBinary?: string;
+  /** `bpa.skopeo.binary`; else skopeo on the PATH (bpa:ecr:mirror). */
+  skopeoBinary?: string;
 }
 
 /** One thing the apply would fail on, and how to fix it. */
@@ -160,23 +163,30 @@ async function atlasMissing(
 
 /** The tools the apply runs on the backend. */
 async function toolsMissing(
-  helmBinary: string | undefined,
+  prerequisites: ApplyPrerequisites,
   logger: ProgressLogger,
 ): Promise<MissingPrerequisite[]> {
+  const missing: MissingPrerequisite[] = [];
   try {
-    const helm = await findHelmBinary(helmBinary);
+    const helm = await findHelmBinary(prerequisites.helmBinary);
     logger.info(`Helm ${helm.version} at ${helm.path}`);
-    return [];
   } catch (error) {
-    return [{ what: 'Helm', fix: (error as Error).message }];
+    missing.push({ what: 'Helm', fix: (error as Error).message });
   }
+  const skopeo = await checkSkopeo(prerequisites.skopeoBinary);
+  if (skopeo.ok) {
+    logger.info(`skopeo ${skopeo.version} at ${skopeo.path}`);
+  } else {
+    missing.push({ what: 'skopeo', fix: skopeo.problem });
+  }
+  return missing;
 }
 
 /**
  * Everything "plan and apply" needs that the request does not say, checked
  * at once and read-only: AWS credentials for the account and the IAM
  * permissions of the stacks, the listeners' certificate in ACM, Atlas credentials and access to the project,
- * helm. Returns every missing one.
+ * helm and skopeo. Returns every missing one.
  */
 export async function missingApplyPrerequisites(
   prerequisites: ApplyPrerequisites,
@@ -189,7 +199,7 @@ export async function missingApplyPrerequisites(
   const found = await Promise.all([
     awsMissing(prerequisites, spec, artifacts, logger, certificateArn),
     atlasMissing(prerequisites.atlas, spec, logger),
-    toolsMissing(prerequisites.helmBinary, logger),
+    toolsMissing(prerequisites, logger),
   ]);
   return found.flat();
 }

@@ -18,7 +18,13 @@ import {
 } from '@internal/backstage-plugin-bpa-node';
 import { examples } from './ecrMirror.examples';
 import { masked } from './inClusterCommon';
-import { parseSpecInput, planDirectoryInput, specInput } from './util';
+import {
+  parseSpecInput,
+  planDigestInput,
+  planDirectoryInput,
+  reviewedPlanDirectory,
+  specInput,
+} from './util';
 
 export interface EcrMirrorActionOptions
   extends Pick<MirrorServices, 'skopeoBinary' | 'registries' | 'ecr' | 's3'> {
@@ -51,6 +57,7 @@ export function createEcrMirrorAction(options: EcrMirrorActionOptions) {
       input: {
         spec: specInput,
         planDirectory: planDirectoryInput,
+        planDigest: planDigestInput,
         usernameSecret: z =>
           z
             .string()
@@ -106,10 +113,7 @@ export function createEcrMirrorAction(options: EcrMirrorActionOptions) {
     },
     async handler(ctx) {
       const spec = parseSpecInput(ctx.input.spec, options.supportedVersions);
-      const planDirectory = resolveSafeChildPath(
-        ctx.workspacePath,
-        ctx.input.planDirectory ?? 'bpa-plan',
-      );
+      const planDirectory = await reviewedPlanDirectory(ctx, spec);
       const plan = parseMirrorPlan(
         (await readPlanFile(planDirectory, MIRROR_PLAN_PATH)).text,
       );

@@ -21,6 +21,7 @@ import {
 import { createAwsDeployAction } from './awsDeploy';
 import { createDatabaseBootstrapAction } from './databaseBootstrap';
 import { createHelmReleaseAction } from './helmRelease';
+import { createEcrMirrorAction } from './ecrMirror';
 import { createKubernetesBootstrapAction } from './kubernetesBootstrap';
 import { createPlanEnvironmentAction } from './planEnvironment';
 
@@ -119,7 +120,7 @@ describe('bpa:aws:deploy with the digest of the previewed plan', () => {
   });
 });
 
-describe('the in-cluster steps with the digest of the previewed plan (dry run)', () => {
+describe('the in-cluster steps and the mirror with the digest of the previewed plan (dry run)', () => {
   let workspacePath: string;
   let planDigest: PlanDigest;
   const noCluster = {
@@ -131,6 +132,7 @@ describe('the in-cluster steps with the digest of the previewed plan (dry run)',
     ['bpa:kubernetes:bootstrap', 'kubernetes/30-secrets.yaml'],
     ['bpa:database:bootstrap', 'kubernetes/40-database-bootstrap.yaml'],
     ['bpa:helm:release', 'helm/values.yaml'],
+    ['bpa:ecr:mirror', 'ecr/mirror.yaml'],
   ] as const;
   const actionOf = (id: (typeof steps)[number][0]) =>
     ({
@@ -159,6 +161,17 @@ describe('the in-cluster steps with the digest of the previewed plan (dry run)',
         createHelmReleaseAction({
           connector: noCluster,
           helmBinary: '/nonexistent/helm',
+        }),
+      'bpa:ecr:mirror': () =>
+        createEcrMirrorAction({
+          skopeoBinary: '/nonexistent/skopeo',
+          registries: [],
+          ecr: async () => {
+            throw new Error('a dry run calls no ECR');
+          },
+          s3: async () => {
+            throw new Error('a dry run reads no archive');
+          },
         }),
     }[id]());
 
