@@ -20,6 +20,7 @@ const IAM_PREFIX: Record<string, string> = {
   'elastic-load-balancing-v2': 'elasticloadbalancing',
   iam: 'iam',
   rds: 'rds',
+  s3: 's3',
   'secrets-manager': 'secretsmanager',
   ssm: 'ssm',
   sts: 'sts',
@@ -61,9 +62,8 @@ function importedCommands(source: string, file: string): Map<string, string> {
 /**
  * Every AWS API call the runtime code under `roots` makes: each
  * `new XxxCommand(` of a command imported from an `@aws-sdk/client-*`
- * package, and each call signed by hand (an `x-amz-target` of the form
- * `Service_V20150921.Operation` beside its signer's `service: 'prefix'`).
- * Tests, test utilities and declaration files are left out.
+ * package (the code signs no AWS call by hand). Tests, test utilities and
+ * declaration files are left out.
  */
 export function sdkCallsIn(roots: string[]): SdkCall[] {
   const calls: SdkCall[] = [];
@@ -78,17 +78,6 @@ export function sdkCallsIn(roots: string[]): SdkCall[] {
       for (const [, local] of source.matchAll(/new\s+(\w+Command)\s*\(/g)) {
         const action = commands.get(local);
         if (action) calls.push({ action, file: where });
-      }
-      const service = /\bservice:\s*'([a-z0-9-]+)'/.exec(source)?.[1];
-      for (const [, operation] of source.matchAll(
-        /'[A-Za-z0-9]+_V\d{8}\.(\w+)'/g,
-      )) {
-        if (!service) {
-          throw new Error(
-            `${where} signs ${operation} by hand without a recognisable signer service`,
-          );
-        }
-        calls.push({ action: `${service}:${operation}`, file: where });
       }
     }
   }

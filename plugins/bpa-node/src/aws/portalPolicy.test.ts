@@ -17,8 +17,7 @@ import { parseTemplateBody, resourceTypes } from './templateBody';
 /**
  * The portal policy against what the code really calls: every AWS API call
  * of the apply, the teardown and the live status, read from the runtime
- * sources (`new XxxCommand(` of an `@aws-sdk/client-*` command, and the one
- * call signed by hand), must be allowed by docs/iam/portal-policy.json on
+ * sources (`new XxxCommand(` of an `@aws-sdk/client-*` command), must be allowed by docs/iam/portal-policy.json on
  * the resources it is made on. A new call without its permission fails here.
  */
 const plugins = path.resolve(__dirname, '../../..');
@@ -37,11 +36,28 @@ const NEEDS_NO_PERMISSION: Record<string, string> = {
   'sts:GetCallerIdentity': 'always allowed',
 };
 
-/** What the ECR login is for: helm pulls the chart with its token, and the registry checks these (ECR's "Private repository policies"). */
-const REGISTRY_PULL_ACTIONS = [
+/**
+ * Calls the policy leaves to a statement of the operator's, because only
+ * they know the resource (docs/iam/README.md says what to add).
+ */
+const GRANTED_BY_THE_OPERATOR: Record<string, string> = {
+  's3:GetObject':
+    "the BPA package's archives (ecr.archives): the operator's own bucket",
+};
+
+/**
+ * What the ECR login is for: skopeo pushes the images and the chart (and
+ * reads them back), helm pulls the chart, with its token, and the registry
+ * checks these (ECR's "Private repository policies").
+ */
+const REGISTRY_ACTIONS = [
   'ecr:BatchGetImage',
   'ecr:GetDownloadUrlForLayer',
   'ecr:BatchCheckLayerAvailability',
+  'ecr:InitiateLayerUpload',
+  'ecr:UploadLayerPart',
+  'ecr:CompleteLayerUpload',
+  'ecr:PutImage',
 ];
 
 const ACCOUNT = '123456789012';
@@ -99,7 +115,12 @@ function resourcesOf(action: string): string[] {
     case 'ecr':
       return operation === 'GetAuthorizationToken'
         ? ['*']
-        : [arn('ecr', 'repository/bpa/bpa-chart')];
+        : [
+            arn('ecr', 'repository/bpa/bpa-chart'),
+            arn('ecr', 'repository/bpa/sase-service'),
+          ];
+    case 's3':
+      return ['arn:aws:s3:::bpa-package-bucket/bpa/sase-service.tar'];
     default:
       return ['*'];
   }
@@ -127,7 +148,7 @@ const unique = (actions: string[]) => [...new Set(actions)].sort();
 describe('docs/iam/portal-policy.json against the calls the code makes', () => {
   const actions = unique(calls.map(c => c.action));
 
-  it('finds the calls: stacks, secrets, the PrivateLink endpoint, EKS, Auto Scaling, ACM, STS, IAM, the ECR login', () => {
+  it('finds the calls: stacks, secrets, the PrivateLink endpoint, EKS, Auto Scaling, ACM, STS, IAM, the ECR login and image reads, the archives in S3', () => {
     expect(actions).toEqual(
       expect.arrayContaining([
         'cloudformation:CreateChangeSet',
@@ -140,16 +161,33 @@ describe('docs/iam/portal-policy.json against the calls the code makes', () => {
         'sts:GetCallerIdentity',
         'iam:SimulatePrincipalPolicy',
         'ecr:GetAuthorizationToken',
+        'ecr:DescribeImages',
+        's3:GetObject',
       ]),
     );
   });
 
   it('allows every one of them on the resources it is made on', () => {
-    expect(denied(actions.filter(a => !NEEDS_NO_PERMISSION[a]))).toEqual([]);
+    expect(
+      denied(
+        actions.filter(
+          a => !NEEDS_NO_PERMISSION[a] && !GRANTED_BY_THE_OPERATOR[a],
+        ),
+      ),
+    ).toEqual([]);
   });
 
-  it("allows pulling the chart from the environment's ECR with the login's token", () => {
-    expect(denied(REGISTRY_PULL_ACTIONS)).toEqual([]);
+  it('leaves only the archives in S3 to the operator, and does not grant them itself', () => {
+    expect(actions.filter(a => GRANTED_BY_THE_OPERATOR[a])).toEqual([
+      's3:GetObject',
+    ]);
+    expect(denied(['s3:GetObject'])).toEqual([
+      's3:GetObject on arn:aws:s3:::bpa-package-bucket/bpa/sase-service.tar',
+    ]);
+  });
+
+  it("allows pushing the images and the chart into the environment's ECR, and pulling them, with the login's token", () => {
+    expect(denied(REGISTRY_ACTIONS)).toEqual([]);
   });
 
   it('lists every call of the stack operations among the actions the access check simulates (permissions.ts)', () => {

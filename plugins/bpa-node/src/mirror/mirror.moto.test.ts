@@ -1,7 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import {
   CreateRepositoryCommand,
@@ -19,7 +17,12 @@ import {
 } from '@internal/backstage-plugin-bpa-common';
 import {
   MirrorLab,
+  MOTO_ACCOUNT_ID,
+  MOTO_CREDENTIALS,
+  MOTO_TEST_TIMEOUT_MS,
+  MotoServer,
   startMirrorLab,
+  startMoto,
   testSkopeoBinary,
   writeTestImageArchive,
 } from '@internal/backstage-plugin-bpa-test-utils';
@@ -29,54 +32,10 @@ import { environmentRepositories } from '../plan/cloudformation/registry';
 import { mirrorPlan } from '../plan/mirror';
 import { mirrorIntoEcr } from './mirror';
 
-jest.setTimeout(120_000);
+jest.setTimeout(MOTO_TEST_TIMEOUT_MS);
 
-/**
- * moto's server on a free loopback port, until the shared moto harness
- * (bpa-test-utils, helper aws-moto) is in main: then use its startMoto.
- */
-async function startMoto(): Promise<{
-  endpoint: string;
-  stop(): Promise<void>;
-}> {
-  const port = await new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port: p } = server.address() as net.AddressInfo;
-      server.close(() => resolve(p));
-    });
-  });
-  const child: ChildProcess = spawn(
-    process.env.BPA_PYTHON ?? 'python3',
-    ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)],
-    { stdio: 'ignore' },
-  );
-  const endpoint = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise(r => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-  };
-  for (const started = Date.now(); Date.now() - started < 30_000; ) {
-    if (child.exitCode !== null) break;
-    const up = await fetch(`${endpoint}/moto-api/`).then(
-      r => r.ok,
-      () => false,
-    );
-    if (up) return { endpoint, stop };
-    await new Promise(r => setTimeout(r, 200));
-  }
-  await stop();
-  throw new Error(
-    "moto did not start (python3 -m moto.server): pip install 'moto[server]'",
-  );
-}
-
-const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-let moto: { endpoint: string; stop(): Promise<void> };
+const credentials = MOTO_CREDENTIALS;
+let moto: MotoServer;
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -95,7 +54,9 @@ describe("the mirror's ECR calls against moto", () => {
 
   it("logs in with GetAuthorizationToken: user AWS at the account's registry, over HTTPS", async () => {
     const login = await ecrRegistryLogin(ecr());
-    expect(login.host).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com');
+    expect(login.host).toBe(
+      `${MOTO_ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com`,
+    );
     expect(login.username).toBe('AWS');
     expect(login.password.length).toBeGreaterThan(0);
     expect(login.plainHttp).toBeUndefined();
@@ -154,7 +115,7 @@ describe("the package's archives from S3 (moto), into a real registry standing i
 
   beforeAll(async () => {
     lab = await startMirrorLab({
-      accountId: '123456789012',
+      accountId: MOTO_ACCOUNT_ID,
       region: 'us-east-1',
       repositories: environmentRepositories(spec),
       images: [{ name: 'sase-service', tag: '4.0.3-522' }],
@@ -198,6 +159,7 @@ describe("the package's archives from S3 (moto), into a real registry standing i
     const result = await mirrorIntoEcr({
       plan: mirrorPlan(spec),
       skopeo: testSkopeoBinary(),
+      // The lab's simulated ECR answers this client: moto's ECR takes no pushes (no registry behind its API).
       ecr: new ECRClient({ region: 'us-east-1', credentials }),
       sourceAccess: host => ({ host, tlsVerify: true }),
       archives: {
