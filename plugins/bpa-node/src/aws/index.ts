@@ -37,6 +37,7 @@ export {
 export type { NodeGroupTargets } from './loadBalancerTargets';
 export {
   allPortalActions,
+  IMAGE_MIRROR_ACTIONS,
   requiredActions,
   unknownResourceTypes,
 } from './permissions';

@@ -16,6 +16,7 @@ import {
 import { verifyAwsAccess } from './credentialsCheck';
 import {
   allPortalActions,
+  IMAGE_MIRROR_ACTIONS,
   requiredActions,
   unknownResourceTypes,
 } from './permissions';
@@ -69,6 +70,51 @@ describe('the portal permissions', () => {
       }
     },
   );
+
+  it("grants the image mirror's ECR actions, as the credentials check simulates them", async () => {
+    const aws = simulateAws({
+      clock: new VirtualClock(),
+      accountId: '123456789012',
+      region: 'us-east-1',
+      policy,
+    });
+    const withoutMirror: PolicyDocumentJson = {
+      ...policy,
+      Statement: policy.Statement.filter(
+        s => s.Sid !== 'MirrorIntoEnvironmentRepositories',
+      ),
+    };
+    const check = async () =>
+      verifyAwsAccess({
+        clients: {
+          target: { accountId: '123456789012', region: 'us-east-1' },
+          sts: new STSClient({ region: 'us-east-1' }),
+          iam: new IAMClient({ region: 'us-east-1' }),
+        },
+        environment: 'bpa-demo',
+        actions: IMAGE_MIRROR_ACTIONS,
+        operation: 'apply',
+        logger: recordingLogger(),
+      });
+    try {
+      expect((await check()).permissionsChecked).toBe(true);
+    } finally {
+      aws.restore();
+    }
+    const refusing = simulateAws({
+      clock: new VirtualClock(),
+      accountId: '123456789012',
+      region: 'us-east-1',
+      policy: withoutMirror,
+    });
+    try {
+      await expect(check()).rejects.toThrow(
+        'may not do 8 of the 9 actions the apply needs: ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, ecr:CompleteLayerUpload, ecr:DescribeImages, ecr:GetDownloadUrlForLayer, ecr:InitiateLayerUpload, ecr:PutImage, ecr:UploadLayerPart.',
+      );
+    } finally {
+      refusing.restore();
+    }
+  });
 
   it('are granted one by one, never by a wildcard over writes', () => {
     const granted = policy.Statement.flatMap(s =>

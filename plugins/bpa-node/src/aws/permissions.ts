@@ -371,6 +371,23 @@ const ATTACHED_TARGET_GROUP = 'AWS::ElasticLoadBalancingV2::TargetGroup';
 /** HTTPS listeners take an ACM certificate, checked before the edge stack is deployed. */
 const CERTIFIED_LISTENER = 'AWS::ElasticLoadBalancingV2::Listener';
 
+/**
+ * What bpa:ecr:mirror does in the environment's ECR beside the stacks: the
+ * login, the digests ECR holds, and skopeo's pushes (and reads) with the
+ * login's token, which ECR checks as these actions on the repository.
+ */
+export const IMAGE_MIRROR_ACTIONS = [
+  'ecr:GetAuthorizationToken',
+  'ecr:DescribeImages',
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:InitiateLayerUpload',
+  'ecr:UploadLayerPart',
+  'ecr:CompleteLayerUpload',
+  'ecr:PutImage',
+  'ecr:BatchGetImage',
+  'ecr:GetDownloadUrlForLayer',
+];
+
 export type StackOperation = 'deploy' | 'teardown';
 
 /** Resource types of the given templates that the action table does not know; they are reported, not guessed. */
@@ -433,6 +450,7 @@ export function allPortalActions(): string[] {
       STACK_TEARDOWN_ACTIONS,
       LOAD_BALANCER_DETACH_ACTIONS,
       BASTION_IMAGE_ACTIONS,
+      IMAGE_MIRROR_ACTIONS,
     )
     .filter((a, i, all) => all.indexOf(a) === i)
     .sort();
@@ -480,6 +498,9 @@ export function simulationResourceArn(
   }
   if (service === 'logs') {
     return `arn:${p}:logs:${region}:${accountId}:log-group:/aws/eks/${environment}-eks/cluster:*`;
+  }
+  if (service === 'ecr' && name !== 'GetAuthorizationToken') {
+    return `arn:${p}:ecr:${region}:${accountId}:repository/EXAMPLE/bpa-chart`;
   }
   if (service === 'secretsmanager') {
     return `arn:${p}:secretsmanager:${region}:${accountId}:secret:rds!db-EXAMPLE`;

@@ -11,7 +11,7 @@ import {
 } from '@internal/backstage-plugin-bpa-test-utils';
 import { renderStackTemplates } from '../plan/cloudformation';
 import { BASTION_AMI_PARAMETER } from '../plan/cloudformation/network';
-import { requiredActions } from './permissions';
+import { IMAGE_MIRROR_ACTIONS, requiredActions } from './permissions';
 import { parseTemplateBody, resourceTypes } from './templateBody';
 
 /**
@@ -188,6 +188,22 @@ describe('docs/iam/portal-policy.json against the calls the code makes', () => {
 
   it("allows pushing the images and the chart into the environment's ECR, and pulling them, with the login's token", () => {
     expect(denied(REGISTRY_ACTIONS)).toEqual([]);
+  });
+
+  it("lists the image mirror's ECR calls, and the pushes its token is for, among the actions the access check simulates", () => {
+    const mirrorCalls = calls.filter(c =>
+      /bpa-node\/src\/(ecr|mirror)\//.test(c.file),
+    );
+    expect(unique(mirrorCalls.map(c => c.action))).toEqual([
+      'ecr:DescribeImages',
+      'ecr:GetAuthorizationToken',
+      's3:GetObject',
+    ]);
+    expect(
+      unique([...mirrorCalls.map(c => c.action), ...REGISTRY_ACTIONS]).filter(
+        a => !IMAGE_MIRROR_ACTIONS.includes(a) && !GRANTED_BY_THE_OPERATOR[a],
+      ),
+    ).toEqual([]);
   });
 
   it('lists every call of the stack operations among the actions the access check simulates (permissions.ts)', () => {

@@ -198,18 +198,22 @@ describe('bpa:environment:plan in apply mode: the prerequisites of the apply', (
     },
   );
 
-  it('refuses permissions the IAM simulation denies, naming each action and the policy to grant', async () => {
+  it("refuses permissions the IAM simulation denies (the stacks' and the image mirror's), naming each action and the policy to grant", async () => {
     const { error } = await plan({
       ...ready(),
       awsClients: awsAccount({
-        deniedActions: ['eks:CreateCluster', 'rds:CreateDBInstance'],
+        deniedActions: [
+          'eks:CreateCluster',
+          'rds:CreateDBInstance',
+          'ecr:PutImage',
+        ],
       }),
     });
 
     expect(missing(error)).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^AWS permissions: arn:aws:iam::${ACCOUNT}:role/bpa-portal may not do 2 of the \\d+ actions the apply needs: eks:CreateCluster, rds:CreateDBInstance\\. Nothing was changed\\. Grant them to the portal's principal \\(docs/iam/portal-policy\\.json is the policy it needs\\)\\.$`,
+          `^AWS permissions: arn:aws:iam::${ACCOUNT}:role/bpa-portal may not do 3 of the \\d+ actions the apply needs: ecr:PutImage, eks:CreateCluster, rds:CreateDBInstance\\. Nothing was changed\\. Grant them to the portal's principal \\(docs/iam/portal-policy\\.json is the policy it needs\\)\\.$`,
         ),
       ),
     ]);

@@ -12,6 +12,7 @@ import {
   checkAtlasOffering,
   checkSkopeo,
   findHelmBinary,
+  IMAGE_MIRROR_ACTIONS,
   parseTemplateBody,
   requiredActions,
   resourceTypes,
@@ -59,7 +60,7 @@ const ATLAS_CREDENTIALS_KEYS =
 /**
  * The AWS side: credentials that answer for the environment's account, and
  * the IAM simulation of every action the stacks of the plan need (the same
- * check each deploy step makes for its own stacks).
+ * check each deploy step makes for its own stacks) and the image mirror.
  */
 async function awsMissing(
   prerequisites: ApplyPrerequisites,
@@ -81,10 +82,15 @@ async function awsMissing(
     await verifyAwsAccess({
       clients,
       environment: spec.name,
-      actions: requiredActions({
-        operation: 'deploy',
-        resourceTypes: templates.flatMap(resourceTypes),
-      }),
+      actions: [
+        ...new Set([
+          ...requiredActions({
+            operation: 'deploy',
+            resourceTypes: templates.flatMap(resourceTypes),
+          }),
+          ...IMAGE_MIRROR_ACTIONS,
+        ]),
+      ].sort(),
       operation: 'apply',
       logger,
     });
