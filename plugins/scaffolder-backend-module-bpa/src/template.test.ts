@@ -342,7 +342,7 @@ describe('templates/bpa-environment/template.yaml, the mirror', () => {
 
   it("takes the source registry's login from Secret fields, never from a parameter", () => {
     expect(steps.find(s => s.action === 'bpa:ecr:mirror')?.input).toEqual({
-      spec: steps[0].input?.spec,
+      spec: '${{ steps.plan.output.spec }}',
       planDigest: '${{ steps.plan.output.planDigest }}',
     });
     const fields = (release as any).properties;
