@@ -6,9 +6,12 @@ const shot = (page: Page, name: string) =>
   page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
 
 /** Signs in from the sign-in page: as Guest, or as an example user (Pat Platform, Sam Apps). */
-async function signInAs(page: Page, who: string) {
+async function signInAs(page: Page, who: string, screenshot?: string) {
   await page.goto('/');
-  await page.getByRole('button', { name: `Sign in as ${who}` }).click();
+  const button = page.getByRole('button', { name: `Sign in as ${who}` });
+  await expect(button).toBeVisible();
+  if (screenshot) await shot(page, screenshot);
+  await button.click();
   await expect(
     page.getByRole('link', { name: 'Create', exact: true }).first(),
   ).toBeVisible();
@@ -148,7 +151,7 @@ test('refuses an outsider the teardown of an environment; its owner sees the att
 }) => {
   // Sam Apps is in app-team; bpa-lab belongs to platform-team.
   const outsider = await (await browser.newContext()).newPage();
-  await signInAs(outsider, 'Sam Apps');
+  await signInAs(outsider, 'Sam Apps', '09-sign-in-page');
   await outsider.goto('/create/templates/default/bpa-environment-teardown');
   const picker = outsider.getByRole('textbox', {
     name: 'Environment',
@@ -174,7 +177,7 @@ test('refuses an outsider the teardown of an environment; its owner sees the att
       )
       .first(),
   ).toBeVisible({ timeout: 120_000 });
-  await shot(outsider, '09-outsider-teardown-refused');
+  await shot(outsider, '10-outsider-teardown-refused');
   await outsider.context().close();
 
   // Pat Platform, in platform-team, finds the attempt on the environment's page.
@@ -193,6 +196,6 @@ test('refuses an outsider the teardown of an environment; its owner sees the att
   await expect(
     attempt.getByRole('link', { name: 'Open the task' }),
   ).toHaveAttribute('href', /\/create\/tasks\//);
-  await shot(owner, '10-owner-environment-history');
+  await shot(owner, '11-owner-environment-history');
   await owner.context().close();
 });

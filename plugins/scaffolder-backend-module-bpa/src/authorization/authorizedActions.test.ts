@@ -91,4 +91,32 @@ describe('authorizedActions', () => {
       expect(ctx.output).not.toHaveBeenCalled();
     },
   );
+
+  it("refuses a step whose initiator's sign-in has expired, without asking the policy", async () => {
+    const permissions = refusingPermissions();
+    const action = bpaActions({
+      config: new ConfigReader({}),
+      catalog: catalogServiceMock({ entities: [system] }),
+      permissions,
+      auditor: mockServices.auditor.mock(),
+      auth: mockServices.auth(),
+    }).find(a => a.id === 'bpa:aws:deploy')!;
+    const ctx = createMockActionContext({
+      input: { spec: JSON.parse(JSON.stringify(spec)) },
+    });
+    // As the scaffolder keeps them: serialized when the task started.
+    ctx.getInitiatorCredentials = async () =>
+      JSON.parse(
+        JSON.stringify({
+          ...mockCredentials.user('user:default/pat'),
+          expiresAt: new Date(Date.now() - 60_000),
+        }),
+      );
+
+    await expect(action.handler(ctx as any)).rejects.toThrow(
+      /^The sign-in of user:default\/pat that started this task expired at .*Z, so this step cannot be authorized with it\. Retry the task/,
+    );
+    expect(permissions.authorize).not.toHaveBeenCalled();
+    expect(permissions.authorizeConditional).not.toHaveBeenCalled();
+  });
 });

@@ -88,6 +88,25 @@ function actorOf(credentials: BackstageCredentials): string {
   return 'an unauthenticated caller';
 }
 
+/**
+ * The scaffolder keeps the initiator's credentials as they were when the task
+ * started (a retry replaces them with the retrier's). A user's expire with
+ * their Backstage token (`auth.backstageTokenExpiration`, 1 h by default), and
+ * the permission backend would then answer 401 to a call on their behalf:
+ * this says so, and what to do, instead.
+ */
+function refuseExpired(credentials: BackstageCredentials): void {
+  // Only a user's credentials carry an expiry.
+  if (!credentials.expiresAt) return;
+  const expiresAt = new Date(credentials.expiresAt);
+  if (expiresAt.getTime() > Date.now()) return;
+  throw new NotAllowedError(
+    `The sign-in of ${actorOf(
+      credentials,
+    )} that started this task expired at ${expiresAt.toISOString()}, so this step cannot be authorized with it. Retry the task: it then runs with the current sign-in of whoever retries it, checked again. Nothing was changed.`,
+  );
+}
+
 /** The environment an action acts on: from its `spec`, or the teardown's `entityRef`. */
 function requestedEnvironment(
   input: JsonObject,
@@ -148,6 +167,7 @@ export async function authorizeEnvironmentAccess(
   options: EnvironmentAccessOptions,
 ): Promise<EnvironmentAccess> {
   const { environment, spec } = requestedEnvironment(input, options);
+  refuseExpired(credentials);
   const entityRef = environmentSystemRef(environment);
   const existing = await options.catalog.getEntityByRef(entityRef, {
     credentials: await options.auth.getOwnServiceCredentials(),
