@@ -197,6 +197,7 @@ export const DIRECT_TEMPLATE = {
       {
         properties: {
           step: { type: 'string' },
+          certificateArn: { type: 'string' },
           state: { type: 'string' },
           spec: { type: 'object' },
         },
@@ -208,6 +209,18 @@ export const DIRECT_TEMPLATE = {
         if: "${{ parameters.step === 'deploy' }}",
         action: 'bpa:environment:plan',
         input: { spec: '${{ parameters.spec }}' },
+      },
+      {
+        // "Plan and apply"'s first step: its checks of the apply's
+        // prerequisites ask AWS, Atlas and helm.
+        id: 'plan-apply',
+        if: "${{ parameters.step === 'plan-apply' }}",
+        action: 'bpa:environment:plan',
+        input: {
+          spec: '${{ parameters.spec }}',
+          mode: 'apply',
+          certificateArn: '${{ parameters.certificateArn }}',
+        },
       },
       {
         id: 'deploy',

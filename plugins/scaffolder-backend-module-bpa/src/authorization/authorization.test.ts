@@ -78,7 +78,7 @@ describe('BPA permissions, through the scaffolder, the catalog and the permissio
 
   const direct = (
     user: string,
-    step: 'deploy' | 'teardown' | 'register',
+    step: 'plan-apply' | 'deploy' | 'teardown' | 'register',
     spec: EnvironmentSpec,
     state?: string,
   ) =>
@@ -86,16 +86,25 @@ describe('BPA permissions, through the scaffolder, the catalog and the permissio
       step,
       spec: asJson(spec),
       ...(state && { state }),
+      ...(step === 'plan-apply' && {
+        certificateArn: `arn:aws:acm:${spec.aws.region}:${spec.aws.accountId}:certificate/0f3c6a2e-8d1b-4c5e-9a7f-2b6d8e4c1a90`,
+      }),
     });
 
   describe("an outsider's apply, change and teardown", () => {
     it('are refused before any cloud call, naming the permission and the owner', async () => {
       const before = aws.requests.length;
 
+      const planAndApply = await direct(OUTSIDER, 'plan-apply', planned);
       const apply = await direct(OUTSIDER, 'deploy', planned);
       const change = await direct(OUTSIDER, 'deploy', applied);
       const teardown = await direct(OUTSIDER, 'teardown', applied);
 
+      // "Plan and apply" is refused at its plan, before its prerequisite checks ask AWS.
+      expect(planAndApply.status).toBe('failed');
+      expect(planAndApply.log).toContain(
+        `user:default/sam may not bpa.environment.apply on environment bpa-planned (system:default/bpa-planned): ${OWNED_BY}`,
+      );
       expect(apply.status).toBe('failed');
       expect(apply.log).toContain(
         `NotAllowedError: user:default/sam may not bpa.environment.apply on environment bpa-planned (system:default/bpa-planned): ${OWNED_BY}, in AWS account 123456789012. Nothing was changed.`,
@@ -151,6 +160,7 @@ describe('BPA permissions, through the scaffolder, the catalog and the permissio
   describe("the owner group's member", () => {
     it('is allowed to apply, change and tear down, and goes on to AWS', async () => {
       for (const [step, spec, permission] of [
+        ['plan-apply', planned, 'bpa.environment.apply'],
         ['deploy', planned, 'bpa.environment.apply'],
         ['deploy', applied, 'bpa.environment.change'],
         ['teardown', applied, 'bpa.environment.teardown'],
@@ -221,6 +231,7 @@ describe('BPA permissions, through the scaffolder, the catalog and the permissio
   describe('an admin group member', () => {
     it('may apply, change and tear down an environment of another team', async () => {
       for (const [step, spec, permission] of [
+        ['plan-apply', planned, 'bpa.environment.apply'],
         ['deploy', planned, 'bpa.environment.apply'],
         ['deploy', applied, 'bpa.environment.change'],
         ['teardown', applied, 'bpa.environment.teardown'],
