@@ -30,6 +30,19 @@ function refusingPermissions() {
   });
 }
 
+/** An action as the module registers it, deciding with `permissions`. */
+const moduleAction = (
+  id: string,
+  permissions: ReturnType<typeof refusingPermissions>,
+) =>
+  bpaActions({
+    config: new ConfigReader({}),
+    catalog: catalogServiceMock({ entities: [system] }),
+    permissions,
+    auditor: mockServices.auditor.mock(),
+    auth: mockServices.auth(),
+  }).find(a => a.id === id)!;
+
 describe('authorizedActions', () => {
   it('refuses to build an action that has no BPA permission', () => {
     const unmapped = createTemplateAction({
@@ -60,13 +73,7 @@ describe('authorizedActions', () => {
     '%s, as the module registers it, asks the policy first and stops when refused',
     async id => {
       const permissions = refusingPermissions();
-      const action = bpaActions({
-        config: new ConfigReader({}),
-        catalog: catalogServiceMock({ entities: [system] }),
-        permissions,
-        auditor: mockServices.auditor.mock(),
-        auth: mockServices.auth(),
-      }).find(a => a.id === id)!;
+      const action = moduleAction(id, permissions);
       const ctx = createMockActionContext({
         input:
           id === 'bpa:environment:describe'
@@ -94,13 +101,7 @@ describe('authorizedActions', () => {
 
   it("refuses a step whose initiator's sign-in has expired, without asking the policy", async () => {
     const permissions = refusingPermissions();
-    const action = bpaActions({
-      config: new ConfigReader({}),
-      catalog: catalogServiceMock({ entities: [system] }),
-      permissions,
-      auditor: mockServices.auditor.mock(),
-      auth: mockServices.auth(),
-    }).find(a => a.id === 'bpa:aws:deploy')!;
+    const action = moduleAction('bpa:aws:deploy', permissions);
     const ctx = createMockActionContext({
       input: { spec: JSON.parse(JSON.stringify(spec)) },
     });
