@@ -168,11 +168,13 @@ export function checkNodeZones(
       : [
           issue(
             `cluster.nodes.${index}.availabilityZone`,
-            `"${
-              role.availabilityZone
-            }" must be one of aws.availabilityZones (${zones.join(
-              ', ',
-            )}): the role's node and data volume live in that zone's subnet`,
+            `${quoted(
+              role.availabilityZone,
+            )} must be one of aws.availabilityZones (${zones
+              .map(excerpt)
+              .join(
+                ', ',
+              )}): the role's node and data volume live in that zone's subnet`,
           ),
         ],
   );

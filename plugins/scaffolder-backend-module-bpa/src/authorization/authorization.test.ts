@@ -4,9 +4,9 @@ import { parse } from 'yaml';
 import { JsonObject } from '@backstage/types';
 import {
   EnvironmentSpec,
-  REFERENCE_SPEC_INPUT,
   parseEnvironmentSpec,
 } from '@internal/backstage-plugin-bpa-common';
+import { APPLIED_REFERENCE_SPEC_INPUT } from '@internal/backstage-plugin-bpa-test-utils';
 import {
   ADMIN,
   OUTSIDER,
@@ -23,12 +23,13 @@ const environment = (
   name: string,
   changes: { owner?: string; accountId?: string } = {},
 ): EnvironmentSpec =>
+  // As "plan and apply" records it (its bastion's AMI pinned), for the deploys.
   parseEnvironmentSpec({
-    ...REFERENCE_SPEC_INPUT,
+    ...APPLIED_REFERENCE_SPEC_INPUT,
     name,
     ...(changes.owner && { owner: changes.owner }),
     aws: {
-      ...REFERENCE_SPEC_INPUT.aws,
+      ...APPLIED_REFERENCE_SPEC_INPUT.aws,
       ...(changes.accountId && { accountId: changes.accountId }),
     },
   });
