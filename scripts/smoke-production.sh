@@ -38,7 +38,12 @@ trap cleanup EXIT
 
 export POSTGRES_HOST=127.0.0.1 POSTGRES_PORT=$PORT POSTGRES_USER=backstage POSTGRES_PASSWORD=$PASSWORD
 export APP_CONFIG_backend_listen='127.0.0.1:7007'
-setsid yarn workspace backend start --config ../../app-config.yaml --config ../../app-config.production.yaml \
+# Production as the image runs it (packages/backend/Dockerfile): error
+# answers carry no stack trace. A static token lets the checks below call
+# the API as a service.
+SMOKE_TOKEN=$(node -e 'console.log(require("crypto").randomBytes(24).toString("base64url"))')
+export APP_CONFIG_backend_auth_externalAccess="[{\"type\":\"static\",\"options\":{\"token\":\"$SMOKE_TOKEN\",\"subject\":\"production-smoke\"}}]"
+NODE_ENV=production setsid yarn workspace backend start --config ../../app-config.yaml --config ../../app-config.production.yaml \
   > "$OUT/backend-production.log" 2>&1 &
 BACKEND_PID=$!
 
@@ -61,4 +66,16 @@ done
 if [ "${n:-0}" -lt 1 ]; then
   echo "the BPA template never reached the catalog's PostgreSQL database"; exit 1
 fi
-echo "production smoke: ok (catalog in PostgreSQL database backstage_plugin_catalog, BPA template ingested)"
+# Errors answer with their status and no stack trace: a malformed path is
+# a 400, an unknown environment a 404.
+check_error() {
+  local path=$1 expected=$2 body status
+  body=$(curl -s -o - -w '\n%{http_code}' -H "Authorization: Bearer $SMOKE_TOKEN" "http://127.0.0.1:7007$path")
+  status=${body##*$'\n'}; body=${body%$'\n'*}
+  if [ "$status" != "$expected" ]; then echo "GET $path answered $status, not $expected: $body"; exit 1; fi
+  if grep -q '"stack"' <<<"$body"; then echo "GET $path answered with a stack trace: $body"; exit 1; fi
+  echo "GET $path: $status, no stack trace"
+}
+check_error /api/bpa/environments/default/%ff/status 400
+check_error /api/bpa/environments/default/no-such-environment/status 404
+echo "production smoke: ok (catalog in PostgreSQL database backstage_plugin_catalog, BPA template ingested; errors without stack traces)"

@@ -14,5 +14,13 @@ export interface Config {
        */
       timeoutSeconds?: number;
     };
+    /** The history card of environments (GET /api/bpa/environments/:namespace/:name/history). */
+    history?: {
+      /**
+       * How many of the scaffolder's most recent tasks are searched for the
+       * ones that touched the environment. Default: 500.
+       */
+      scanTasks?: number;
+    };
   };
 }

@@ -5,13 +5,18 @@ const screenshots = process.env.BPA_SCREENSHOTS ?? 'e2e-screenshots';
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
 
-async function signInAsGuest(page: Page) {
+/** Signs in from the sign-in page: as Guest, or as an example user (Pat Platform, Sam Apps). */
+async function signInAs(page: Page, who: string, screenshot?: string) {
   await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
+  const button = page.getByRole('button', { name: `Sign in as ${who}` });
+  await expect(button).toBeVisible();
+  if (screenshot) await shot(page, screenshot);
+  await button.click();
   await expect(
     page.getByRole('link', { name: 'Create', exact: true }).first(),
   ).toBeVisible();
 }
+const signInAsGuest = (page: Page) => signInAs(page, 'Guest');
 
 /** A card on an entity page, by its title. */
 const cardTitled = (page: Page, title: string) =>
@@ -139,4 +144,58 @@ test("shows a running environment's live status, read from its cluster", async (
   ).toBeVisible();
   await expect(status.getByText(/Atlas credentials are not configured/)).toBeVisible();
   await shot(page, '08-live-status');
+});
+
+test('refuses an outsider the teardown of an environment; its owner sees the attempt in its history', async ({
+  browser,
+}) => {
+  // Sam Apps is in app-team; bpa-lab belongs to platform-team.
+  const outsider = await (await browser.newContext()).newPage();
+  await signInAs(outsider, 'Sam Apps', '09-sign-in-page');
+  await outsider.goto('/create/templates/default/bpa-environment-teardown');
+  const picker = outsider.getByRole('textbox', {
+    name: 'Environment',
+    exact: true,
+  });
+  await picker.click();
+  await picker.fill('bpa-lab');
+  await outsider.getByRole('option', { name: /bpa-lab/ }).click();
+  await outsider
+    .getByLabel("Type the environment's name to confirm")
+    .fill('bpa-lab');
+  await next(outsider);
+  // Data: the defaults (nothing lifted, nothing terminated)
+  await outsider.getByRole('button', { name: 'Review' }).click();
+  await outsider.getByRole('button', { name: 'Create' }).click();
+
+  // The task stops at its first step that would change anything, with the
+  // policy's refusal: the permission, the environment and its owner.
+  await expect(
+    outsider
+      .getByText(
+        /user:default\/sam may not bpa\.environment\.teardown on environment bpa-lab \(system:default\/bpa-lab\): it is owned by group:default\/platform-team/,
+      )
+      .first(),
+  ).toBeVisible({ timeout: 120_000 });
+  await shot(outsider, '10-outsider-teardown-refused');
+  await outsider.context().close();
+
+  // Pat Platform, in platform-team, finds the attempt on the environment's page.
+  const owner = await (await browser.newContext()).newPage();
+  await signInAs(owner, 'Pat Platform');
+  await owner.goto('/catalog/default/system/bpa-lab');
+  const history = cardTitled(owner, 'History');
+  const attempt = history
+    .getByRole('row')
+    .filter({ has: owner.getByText('teardown', { exact: true }) })
+    .first();
+  await expect(attempt).toBeVisible();
+  await expect(attempt).toContainText('failed');
+  // Sam's User, by its display name once the catalog answers, by its name before.
+  await expect(attempt.getByRole('link', { name: /sam/i })).toBeVisible();
+  await expect(
+    attempt.getByRole('link', { name: 'Open the task' }),
+  ).toHaveAttribute('href', /\/create\/tasks\//);
+  await shot(owner, '11-owner-environment-history');
+  await owner.context().close();
 });

@@ -30,6 +30,10 @@ backend.add(import('@backstage/plugin-auth-backend'));
 // See https://backstage.io/docs/backend-system/building-backends/migrating#the-auth-plugin
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 // See https://backstage.io/docs/auth/guest/provider
+// Sign-in as the example organisation's users (development only)
+backend.add(
+  import('@internal/backstage-plugin-auth-backend-module-bpa-example-users'),
+);
 
 // catalog plugin
 backend.add(import('@backstage/plugin-catalog-backend'));
@@ -47,9 +51,10 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
-// See https://backstage.io/docs/permissions/getting-started for how to create your own permission policy
+// The portal's policy: BPA environments for their owners and admins (README
+// "Permissions"); replace this module to plug in an organisation's own.
 backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+  import('@internal/backstage-plugin-permission-backend-module-bpa-policy'),
 );
 
 // search plugin

@@ -193,6 +193,29 @@ describe('GET /api/bpa/environments/:namespace/:name/status', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
   });
 
+  it.each([
+    '/environments/default/%ff/status',
+    '/environments/%ff/bpa-demo/status',
+    '/environments/default/%ff/history',
+  ])(
+    'answers 400 for a path that is not percent-encoded UTF-8 (%s), with no stack trace',
+    async path => {
+      const backend = await startStatusBackend({
+        entities: [environmentSystem(spec, 'applied')],
+        sources: sources(),
+      });
+      const response = await backend.get(path);
+      expect(response.status).toBe(400);
+      const body = await response.json();
+      expect(body.error).toMatchObject({
+        name: 'URIError',
+        message: expect.stringContaining('%ff'),
+      });
+      expect(body.error.stack).toBeUndefined();
+      expect(sourceCalls()).toBe(0);
+    },
+  );
+
   it('reads each stack, the EKS cluster and the Atlas cluster of an applied environment', async () => {
     await deploySomeStacks();
     const backend = await startStatusBackend({

@@ -4,7 +4,10 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { scaffolderServiceRef } from '@backstage/plugin-scaffolder-node';
+import { bpaPermissions } from '@internal/backstage-plugin-bpa-common';
 import { createRouter } from './router';
+import { createEnvironmentHistoryService } from './service/environmentHistory';
 import { createEnvironmentStatusService } from './service/environmentStatus';
 import { StatusSources, statusSourcesFromConfig } from './service/sources';
 
@@ -18,6 +21,7 @@ export interface BpaPluginOptions {
 
 const DEFAULT_CACHE_SECONDS = 30;
 const DEFAULT_TIMEOUT_SECONDS = 20;
+const DEFAULT_HISTORY_SCAN_TASKS = 500;
 
 /** The plugin with its status sources chosen by the caller. */
 export function createBpaPlugin(options: BpaPluginOptions = {}) {
@@ -31,9 +35,25 @@ export function createBpaPlugin(options: BpaPluginOptions = {}) {
           cache: coreServices.cache,
           httpAuth: coreServices.httpAuth,
           httpRouter: coreServices.httpRouter,
+          auth: coreServices.auth,
+          permissions: coreServices.permissions,
+          permissionsRegistry: coreServices.permissionsRegistry,
           catalog: catalogServiceRef,
+          scaffolder: scaffolderServiceRef,
         },
-        async init({ config, logger, cache, httpAuth, httpRouter, catalog }) {
+        async init({
+          config,
+          logger,
+          cache,
+          httpAuth,
+          httpRouter,
+          auth,
+          permissions,
+          permissionsRegistry,
+          catalog,
+          scaffolder,
+        }) {
+          permissionsRegistry.addPermissions(bpaPermissions);
           const sources = (options.sources ?? statusSourcesFromConfig)(config);
           if (!sources.atlas) {
             logger.info(
@@ -51,8 +71,21 @@ export function createBpaPlugin(options: BpaPluginOptions = {}) {
               (config.getOptionalNumber('bpa.status.timeoutSeconds') ??
                 DEFAULT_TIMEOUT_SECONDS) * 1000,
           });
+          const history = createEnvironmentHistoryService({
+            scaffolder,
+            auth,
+            scanLimit:
+              config.getOptionalNumber('bpa.history.scanTasks') ??
+              DEFAULT_HISTORY_SCAN_TASKS,
+          });
           httpRouter.use(
-            await createRouter({ httpAuth, catalog, status, logger }),
+            await createRouter({
+              httpAuth,
+              permissions,
+              catalog,
+              status,
+              history,
+            }),
           );
           httpRouter.addAuthPolicy({
             path: '/health',

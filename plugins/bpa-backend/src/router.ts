@@ -1,57 +1,60 @@
 import express from 'express';
 import Router from 'express-promise-router';
-import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
-import { makeValidator, stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotFoundError } from '@backstage/errors';
+import {
+  BackstageCredentials,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  Entity,
+  makeValidator,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { BPA_ENVIRONMENT_ANNOTATION } from '@internal/backstage-plugin-bpa-common';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  BPA_ENVIRONMENT_ANNOTATION,
+  bpaEnvironmentReadPermission,
+} from '@internal/backstage-plugin-bpa-common';
+import { EnvironmentHistoryService } from './service/environmentHistory';
 import { EnvironmentStatusService } from './service/environmentStatus';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
+  permissions: PermissionsService;
   catalog: CatalogService;
   status: EnvironmentStatusService;
-  logger: LoggerService;
+  history: EnvironmentHistoryService;
 }
 
 const validator = makeValidator();
 
-const HTTP_STATUS_BY_ERROR: Record<string, number> = {
-  InputError: 400,
-  AuthenticationError: 401,
-  NotAllowedError: 403,
-  NotFoundError: 404,
-};
-
-/** Answers errors as `{ error: { name, message } }`, the body the frontend reads. */
-function errorHandler(logger: LoggerService): express.ErrorRequestHandler {
-  return (error, _req, res, _next) => {
-    const name = error instanceof Error ? error.name : 'Error';
-    const message = error instanceof Error ? error.message : String(error);
-    const status = HTTP_STATUS_BY_ERROR[name] ?? 500;
-    if (status === 500) {
-      logger.error(`Environment status request failed: ${message}`);
-    }
-    res.status(status).json({ error: { name, message } });
-  };
-}
-
 /**
- * `GET /environments/:namespace/:name/status`: the live status of the
- * environment whose System is `system:<namespace>/<name>`, for callers the
- * catalog lets read that System; `GET /health`.
+ * `GET /environments/:namespace/:name/status` and `.../history`: the live
+ * status and the task history of the environment whose System is
+ * `system:<namespace>/<name>`, for callers the catalog lets read that System
+ * and the permission policy grants `bpa.environment.read` on it;
+ * `GET /health`.
+ *
+ * Errors (a malformed path's 400 among them) are answered by the backend's
+ * own error handler: `{ error: { name, message } }`, with no stack trace
+ * outside development.
  */
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, catalog, status, logger } = options;
+  const { httpAuth, permissions, catalog, status, history } = options;
   const router = Router();
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
-  router.get('/environments/:namespace/:name/status', async (req, res) => {
+  /** The environment's System, if the caller may read it and its BPA data. */
+  async function readableEnvironment(
+    req: express.Request,
+  ): Promise<{ system: Entity; entityRef: string }> {
     const { namespace, name } = req.params;
     if (
       !validator.isValidNamespace(namespace) ||
@@ -61,7 +64,7 @@ export async function createRouter(
         `${namespace}/${name} is not a valid catalog namespace and entity name`,
       );
     }
-    const credentials = await httpAuth.credentials(req, {
+    const credentials: BackstageCredentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
     const entityRef = stringifyEntityRef({ kind: 'System', namespace, name });
@@ -71,9 +74,27 @@ export async function createRouter(
     if (!system?.metadata.annotations?.[BPA_ENVIRONMENT_ANNOTATION]) {
       throw new NotFoundError(`No BPA environment ${entityRef}`);
     }
+    const [decision] = await permissions.authorize(
+      [{ permission: bpaEnvironmentReadPermission, resourceRef: entityRef }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You may not ${bpaEnvironmentReadPermission.name} on ${entityRef}`,
+      );
+    }
+    return { system, entityRef };
+  }
+
+  router.get('/environments/:namespace/:name/status', async (req, res) => {
+    const { system } = await readableEnvironment(req);
     res.json(await status.statusOf(system));
   });
 
-  router.use(errorHandler(logger));
+  router.get('/environments/:namespace/:name/history', async (req, res) => {
+    const { system, entityRef } = await readableEnvironment(req);
+    res.json(await history.historyOf(entityRef, system.metadata.name));
+  });
+
   return router;
 }

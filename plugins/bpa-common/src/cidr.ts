@@ -2,6 +2,7 @@
  * IPv4 CIDR blocks: parsing, containment and overlap. Pure functions; the
  * address is kept as an unsigned 32-bit number so comparisons are exact.
  */
+import { quoted } from './checks/issue';
 
 /** An IPv4 CIDR block: its network address (unsigned 32-bit) and prefix length. */
 export interface Ipv4Cidr {
@@ -40,7 +41,9 @@ export function parseIpv4Cidr(text: string): Ipv4CidrParseResult {
   if (!match) {
     return {
       ok: false,
-      reason: `"${text}" is not an IPv4 CIDR block of the form a.b.c.d/n, e.g. 10.0.0.0/16`,
+      reason: `${quoted(
+        text,
+      )} is not an IPv4 CIDR block of the form a.b.c.d/n, e.g. 10.0.0.0/16`,
     };
   }
   const parts = match.slice(1, 5);
@@ -48,7 +51,9 @@ export function parseIpv4Cidr(text: string): Ipv4CidrParseResult {
     if (part.length > 1 && part.startsWith('0')) {
       return {
         ok: false,
-        reason: `octet "${part}" in ${text} has a leading zero, which some tools read as octal; write ${Number(
+        reason: `octet ${quoted(
+          part,
+        )} in ${text} has a leading zero, which some tools read as octal; write ${Number(
           part,
         )}`,
       };

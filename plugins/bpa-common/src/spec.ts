@@ -17,6 +17,25 @@ export const REFERENCE_IMAGES = [{ name: 'sase-service', tag: '4.0.3-522' }];
 
 /** Where Cisco's BPA-on-EKS guide pulls the BPA images from: the mirror's default source. */
 export const DEFAULT_SOURCE_REGISTRY = 'containers.cisco.com/bpa';
+/**
+ * A string of at most `max` characters, refused with a message naming the
+ * limit's source. Fields whose rules already bound their length (names,
+ * identifiers, versions from a list) are checked in ./checks instead.
+ */
+const text = (max: number, why: string) =>
+  z.string().max(max, `must be at most ${max} characters: ${why}`);
+
+/** Linux PATH_MAX: the longest path the node preparation can create or mount. */
+const PATH_MAX = 4096;
+/** ECR `repositoryName`: 2 to 256 characters (ECR API reference, CreateRepository). */
+export const ECR_REPOSITORY_NAME_MAX = 256;
+/** S3 bucket names and object keys (Amazon S3 User Guide: bucket naming rules; object key names). */
+const S3_BUCKET_NAME_MAX = 63;
+const S3_KEY_MAX = 1024;
+/** A DNS name: at most 253 characters (RFC 1035, 2.3.4). */
+const DNS_NAME_MAX = 253;
+/** The description of the environment's System in the catalog. */
+export const DESCRIPTION_MAX = 1000;
 
 const nodeRole = (name: string) => ({
   name,
@@ -28,7 +47,10 @@ const nodeRole = (name: string) => ({
 
 const nodeRoleSchema = z.object({
   name: z.string().describe('Node role name, e.g. node-1'),
-  instanceType: z.string().describe('EC2 instance type, e.g. m5.4xlarge'),
+  instanceType: text(
+    64,
+    'EC2 instance types are short family.size names (the EC2 API takes them from a fixed list)',
+  ).describe('EC2 instance type, e.g. m5.4xlarge'),
   dataVolumeGiB: z
     .number()
     .int()
@@ -40,7 +62,7 @@ const nodeRoleSchema = z.object({
       'Kubernetes node labels; BPA schedules on `name`, which defaults to the role name',
     ),
   dataDirectories: z
-    .array(z.string())
+    .array(text(PATH_MAX, 'the longest path Linux accepts (PATH_MAX)'))
     .default([])
     .describe('Directories created under the data root on this node'),
   availabilityZone: z
@@ -63,7 +85,10 @@ export const environmentSpecBaseSchema = z.object({
   owner: z
     .string({ required_error: 'is required' })
     .describe('Owning group or user (entity reference)'),
-  description: z.string().default('BPA environment on Amazon EKS'),
+  description: text(
+    DESCRIPTION_MAX,
+    "it is the description of the environment's System, shown wherever the catalog lists it",
+  ).default('BPA environment on Amazon EKS'),
   aws: z.object({
     accountId: z.string({ required_error: 'is required' }),
     region: z.string().default('us-east-1'),
@@ -116,8 +141,14 @@ export const environmentSpecBaseSchema = z.object({
   cluster: z
     .object({
       kubernetesVersion: z.string().default('1.35'),
-      dataMountPath: z.string().default('/opt'),
-      dataRoot: z.string().default('/opt/bpa/data'),
+      dataMountPath: text(
+        PATH_MAX,
+        'the longest path Linux accepts (PATH_MAX)',
+      ).default('/opt'),
+      dataRoot: text(
+        PATH_MAX,
+        'the longest path Linux accepts (PATH_MAX)',
+      ).default('/opt/bpa/data'),
       maxMapCount: z.number().int().default(262144),
       nodes: z
         .array(nodeRoleSchema)
@@ -126,7 +157,10 @@ export const environmentSpecBaseSchema = z.object({
     .default({}),
   rds: z
     .object({
-      instanceClass: z.string().default('db.m5d.2xlarge'),
+      instanceClass: text(
+        64,
+        'RDS DB instance classes are short db.family.size names (the RDS API takes them from a fixed list per engine)',
+      ).default('db.m5d.2xlarge'),
       engineVersion: z.string().default('16.11'),
       allocatedStorageGiB: z.number().int().default(200),
       multiAz: z.boolean().default(false),
@@ -156,29 +190,52 @@ export const environmentSpecBaseSchema = z.object({
     .describe('MongoDB Atlas dedicated cluster'),
   ecr: z
     .object({
-      repositoryPrefix: z.string().default('bpa'),
-      sourceRegistry: z
-        .string()
+      repositoryPrefix: text(
+        ECR_REPOSITORY_NAME_MAX,
+        'ECR repository names are at most 256 characters',
+      ).default('bpa'),
+      sourceRegistry: text(
+        DNS_NAME_MAX + ':65535/'.length + ECR_REPOSITORY_NAME_MAX,
+        'a registry host (a DNS name, at most 253 characters), a port and a repository path (at most 256 characters, as in ECR)',
+      )
         .optional()
         .describe(
           `Registry (host and path) the BPA images and chart are copied into ECR from; default ${DEFAULT_SOURCE_REGISTRY} unless archives are given`,
         ),
-      archives: z
-        .string()
+      archives: text(
+        's3://'.length + S3_BUCKET_NAME_MAX + '/'.length + S3_KEY_MAX,
+        's3://, a bucket name (at most 63 characters) and a key prefix (at most 1,024 bytes), or a workspace path',
+      )
         .optional()
         .describe(
           "Where the BPA package's archives are, instead of a registry: s3://bucket/prefix or a workspace directory, holding <image>_<tag>.tar per image and bpa-chart-<version>.tgz",
         ),
       images: z
-        .array(z.object({ name: z.string(), tag: z.string() }))
+        .array(
+          z.object({
+            name: text(
+              ECR_REPOSITORY_NAME_MAX,
+              'ECR repository names are at most 256 characters',
+            ),
+            tag: text(
+              128,
+              'an image tag, which the OCI distribution specification limits to 128 characters',
+            ),
+          }),
+        )
         .default(REFERENCE_IMAGES),
     })
     .default({}),
   bpa: z
     .object({
-      version: z.string().default('4.0.3-6'),
-      chart: z
-        .string()
+      version: text(
+        128,
+        'the chart version is pulled as an OCI tag, which the OCI distribution specification limits to 128 characters',
+      ).default('4.0.3-6'),
+      chart: text(
+        2048,
+        'an oci:// reference, an https:// URL (2,048 characters, what HTTP servers and proxies commonly accept) or a workspace path',
+      )
         .optional()
         .describe(
           'Where the mirror takes the BPA chart from (oci://<registry>/<repository>, an https:// .tgz or a .tgz in the workspace); default: bpa-chart in the source registry or the archives. The release installs it from the environment ECR',

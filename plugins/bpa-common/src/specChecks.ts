@@ -6,3 +6,4 @@ export * from './checks/versions';
 export * from './checks/cluster';
 export * from './checks/databases';
 export * from './checks/release';
+export * from './checks/size';

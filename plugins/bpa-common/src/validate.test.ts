@@ -823,9 +823,9 @@ const BAD_REQUESTS: Case[] = [
     'not an ECR repository name',
   ],
   [
-    'a repository name over 256 characters',
+    'a repository name over 256 characters with its prefix',
     s => {
-      s.ecr.images[0].name = 'a'.repeat(260);
+      s.ecr.images[0].name = 'a'.repeat(255);
     },
     'ecr.images.0.name',
     'ECR allows 256',
@@ -1080,5 +1080,99 @@ describe('supported versions', () => {
         `choose one of ${DEFAULT_SUPPORTED_VERSIONS.kubernetes.join(', ')}`,
       ),
     });
+  });
+});
+
+describe('bounds on the strings of a request', () => {
+  /** Dotted paths of every string in a value. */
+  function stringPaths(value: unknown, path: string[] = []): string[][] {
+    if (typeof value === 'string') return [path];
+    if (Array.isArray(value))
+      return value.flatMap((v, i) => stringPaths(v, [...path, String(i)]));
+    if (value && typeof value === 'object')
+      return Object.entries(value).flatMap(([k, v]) =>
+        stringPaths(v, [...path, k]),
+      );
+    return [];
+  }
+  const withValueAt = (path: string[], value: string) => {
+    const spec: any = JSON.parse(JSON.stringify(referenceSpec));
+    let parent = spec;
+    path.slice(0, -1).forEach(key => {
+      parent = parent[key];
+    });
+    parent[path[path.length - 1]] = value;
+    return spec;
+  };
+  const megabyte = 'x'.repeat(1024 * 1024);
+  const paths = stringPaths(referenceSpec);
+
+  it('covers every string field of the reference request', () => {
+    expect(paths.map(p => p.join('.'))).toEqual(
+      expect.arrayContaining([
+        'name',
+        'owner',
+        'description',
+        'aws.accountId',
+        'cluster.nodes.0.instanceType',
+        'cluster.nodes.0.dataDirectories.0',
+        'rds.instanceClass',
+        'atlas.projectId',
+        'ecr.repositoryPrefix',
+        'ecr.images.0.tag',
+        'bpa.version',
+        'ingress.certificate',
+      ]),
+    );
+  });
+
+  it.each(paths.map(p => [p.join('.'), p]))(
+    'refuses a megabyte in %s, naming the field and quoting at most a short prefix',
+    (field, path) => {
+      const issues = issuesOf(withValueAt(path as string[], megabyte));
+      expect(issues.map(i => i.path)).toContain(field);
+      for (const { path: where, message } of issues) {
+        expect(where.length).toBeLessThan(200);
+        expect(message.length).toBeLessThan(1000);
+        expect(message).not.toContain('x'.repeat(100));
+      }
+    },
+  );
+
+  it('keeps the description to 1,000 characters', () => {
+    expect(
+      validateEnvironmentSpec(withValueAt(['description'], 'd'.repeat(1000)))
+        .success,
+    ).toBe(true);
+    expect(issuesOf(withValueAt(['description'], 'd'.repeat(1001)))).toEqual([
+      {
+        path: 'description',
+        message: expect.stringContaining('must be at most 1000 characters'),
+      },
+    ]);
+  });
+
+  it('keeps the recorded request within 64 KiB, naming where its bulk is', () => {
+    const spec: any = JSON.parse(JSON.stringify(referenceSpec));
+    spec.bpa.values = { extraEnv: 'v'.repeat(70 * 1024) };
+    expect(issuesOf(spec)).toEqual([
+      {
+        path: '(request)',
+        message: expect.stringMatching(
+          /^is 7\d\.\d KiB as JSON, 7\d\.\d KiB of it in bpa; .*bpa\.cisco\.com\/request annotation, which holds at most 64\.0 KiB$/,
+        ),
+      },
+    ]);
+  });
+
+  it('cuts request keys in field paths short', () => {
+    const spec: any = JSON.parse(JSON.stringify(referenceSpec));
+    spec.tags = { [`k${'#'.repeat(10_000)}`]: 'v' };
+    const issues = issuesOf(spec);
+    expect(issues.length).toBeGreaterThan(0);
+    for (const { path } of issues) {
+      expect(path.startsWith('tags.k###')).toBe(true);
+      expect(path.length).toBeLessThan(100);
+    }
   });
 });

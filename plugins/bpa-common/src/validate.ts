@@ -16,8 +16,10 @@ import {
   checkOwner,
   checkRds,
   checkRegistry,
+  checkRequestSize,
   checkTags,
 } from './specChecks';
+import { boundedPath, quoted } from './checks/issue';
 
 /** One problem with a request, located by its dotted field path. */
 export interface SpecIssue {
@@ -89,6 +91,18 @@ function withDerivedDefaults(
   };
 }
 
+/** Zod's words, except that a refused enum value is quoted short, not whole. */
+function zodMessage(zodIssue: z.ZodIssue): string {
+  if (zodIssue.code === z.ZodIssueCode.invalid_enum_value) {
+    return `must be one of ${zodIssue.options.join(', ')}; got ${
+      typeof zodIssue.received === 'string'
+        ? quoted(zodIssue.received)
+        : String(zodIssue.received)
+    }`;
+  }
+  return zodIssue.message;
+}
+
 /** Checks a whole request; never throws. */
 export function validateEnvironmentSpec(
   input: unknown,
@@ -100,8 +114,8 @@ export function validateEnvironmentSpec(
     return {
       success: false,
       issues: parsed.error.issues.map(i => ({
-        path: i.path.join('.') || '(request)',
-        message: i.message,
+        path: boundedPath(i.path.join('.')) || '(request)',
+        message: zodMessage(i),
       })),
     };
   }
@@ -144,5 +158,6 @@ function checkSpec(
     ...checkBpaRelease(spec.bpa),
     ...checkIngress(spec.ingress),
     ...checkTags(spec.tags),
+    ...checkRequestSize(spec),
   ];
 }

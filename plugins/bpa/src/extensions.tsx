@@ -37,6 +37,18 @@ export const environmentStatusCard = EntityCardBlueprint.make({
   },
 });
 
+/** `entity-card:bpa/environment-history`: the tasks that touched the environment, who ran them, when and with what result. */
+export const environmentHistoryCard = EntityCardBlueprint.make({
+  name: 'environment-history',
+  params: {
+    filter: isEnvironmentSystem,
+    loader: () =>
+      import('./components/EnvironmentHistoryCard').then(m => (
+        <m.EnvironmentHistoryCard />
+      )),
+  },
+});
+
 /** `entity-content:bpa/components`: the "BPA components" tab of an environment. */
 export const environmentComponentsContent = EntityContentBlueprint.make({
   name: 'components',

@@ -3,6 +3,7 @@ import {
   componentEnvironmentCard,
   environmentCard,
   environmentComponentsContent,
+  environmentHistoryCard,
   environmentStatusCard,
 } from './extensions';
 
@@ -13,6 +14,7 @@ export const bpaPlugin = createFrontendPlugin({
   extensions: [
     environmentCard,
     environmentStatusCard,
+    environmentHistoryCard,
     environmentComponentsContent,
     componentEnvironmentCard,
   ],

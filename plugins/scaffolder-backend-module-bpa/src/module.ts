@@ -1,4 +1,8 @@
 import {
+  AuditorService,
+  AuthService,
+  LoggerService,
+  PermissionsService,
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
@@ -8,6 +12,7 @@ import {
   catalogServiceRef,
 } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { bpaPermissions } from '@internal/backstage-plugin-bpa-common';
 import {
   atlasAwsClientFactoryFromConfig,
   atlasClientFromConfig,
@@ -30,6 +35,7 @@ import { createKubernetesBootstrapAction } from './actions/kubernetesBootstrap';
 import { createDatabaseBootstrapAction } from './actions/databaseBootstrap';
 import { createHelmReleaseAction } from './actions/helmRelease';
 import { createEcrMirrorAction } from './actions/ecrMirror';
+import { authorizedActions } from './authorization/authorizedActions';
 
 /** What the BPA actions are built from. */
 export interface BpaActionsOptions {
@@ -39,10 +45,23 @@ export interface BpaActionsOptions {
    * bpa:catalog:register waits for them to appear.
    */
   catalog: Pick<CatalogService, 'getEntityByRef'>;
+  /** Decides, with the task initiator's credentials, whether an action may go ahead. */
+  permissions: PermissionsService;
+  /** Records every mutation. */
+  auditor: AuditorService;
+  auth: Pick<AuthService, 'getOwnServiceCredentials'>;
+  /** Where unexpected failures are logged in full. */
+  logger?: LoggerService;
 }
 
-/** Every BPA scaffolder action, built from the portal's configuration: what the module registers. */
-export function bpaActions({ config, catalog }: BpaActionsOptions) {
+/**
+ * Every BPA scaffolder action, built from the portal's configuration, each
+ * authorized and audited (authorization/authorizedActions.ts; a new action
+ * also needs its line in authorization/actionPermissions.ts): what the
+ * module registers.
+ */
+export function bpaActions(options: BpaActionsOptions) {
+  const { config, catalog, auth } = options;
   const supportedVersions = supportedVersionsFromConfig(config);
   const entitiesDirectory = environmentsDirectoryFromConfig(config);
   const atlasOptions = {
@@ -62,7 +81,7 @@ export function bpaActions({ config, catalog }: BpaActionsOptions) {
     connector: inCluster.connector,
     supportedVersions,
   };
-  return [
+  const actions = [
     createPlanEnvironmentAction({
       supportedVersions,
       applyPrerequisites: {
@@ -79,6 +98,7 @@ export function bpaActions({ config, catalog }: BpaActionsOptions) {
       entitiesDirectory,
       supportedVersions,
       catalog,
+      auth,
       catalogWaitMs:
         (config.getOptionalNumber('bpa.catalog.waitSeconds') ?? 60) * 1000,
     }),
@@ -105,6 +125,12 @@ export function bpaActions({ config, catalog }: BpaActionsOptions) {
       ecrLogin: inCluster.ecrLogin,
     }),
   ];
+  return authorizedActions(actions, {
+    ...options,
+    supportedVersions,
+    protectedAccounts:
+      config.getOptionalStringArray('bpa.permissions.protectedAccounts') ?? [],
+  });
 }
 
 /** Registers the BPA environment actions with the scaffolder. */
@@ -117,9 +143,15 @@ export const scaffolderModuleBpa = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
         catalog: catalogServiceRef,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        auth: coreServices.auth,
+        logger: coreServices.logger,
       },
-      async init({ scaffolder, config, catalog }) {
-        scaffolder.addActions(...bpaActions({ config, catalog }));
+      async init({ scaffolder, permissionsRegistry, ...services }) {
+        permissionsRegistry.addPermissions(bpaPermissions);
+        scaffolder.addActions(...bpaActions(services));
       },
     });
   },

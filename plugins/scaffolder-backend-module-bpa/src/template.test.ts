@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
@@ -35,6 +36,9 @@ const actions = new Map(
   bpaActions({
     config: new ConfigReader({}),
     catalog: catalogServiceMock(),
+    permissions: mockServices.permissions(),
+    auditor: mockServices.auditor.mock(),
+    auth: mockServices.auth(),
   }).map(a => [a.id, a]),
 );
 

@@ -1,5 +1,6 @@
 import { AddressInfo } from 'node:net';
 import {
+  ServiceFactory,
   coreServices,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
@@ -59,6 +60,8 @@ export async function startStatusBackend(options: {
   /** Builds the sources from the backend's config; the plugin's default when left out. */
   sources?: (config: Config) => StatusSources;
   config?: mockServices.rootConfig.Options['data'];
+  /** Services in place of the test backend's (the permissions, the scaffolder's client). */
+  services?: ServiceFactory[];
 }) {
   const store = catalogServiceMock({ entities: options.entities });
   const catalog = catalogServiceMock.mock({
@@ -80,6 +83,7 @@ export async function startStatusBackend(options: {
         deps: {},
         factory: () => logger,
       }),
+      ...(options.services ?? []),
     ],
   });
   const base = `http://localhost:${

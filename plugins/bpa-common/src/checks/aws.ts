@@ -2,7 +2,7 @@
 import { AWS_COMMERCIAL_REGIONS } from '../awsRegions';
 import type { EnvironmentSpec } from '../spec';
 import type { SpecIssue } from '../validate';
-import { issue } from './issue';
+import { excerpt, issue, quoted } from './issue';
 
 const OTHER_PARTITION_REGION =
   /^(cn|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc)-/;
@@ -15,7 +15,9 @@ export function checkAws(aws: EnvironmentSpec['aws']): SpecIssue[] {
     issues.push(
       issue(
         'aws.accountId',
-        `must be exactly 12 digits, the AWS account ID (e.g. 123456789012); got "${aws.accountId}"`,
+        `must be exactly 12 digits, the AWS account ID (e.g. 123456789012); got ${quoted(
+          aws.accountId,
+        )}`,
       ),
     );
   }
@@ -25,8 +27,12 @@ export function checkAws(aws: EnvironmentSpec['aws']): SpecIssue[] {
       issue(
         'aws.region',
         OTHER_PARTITION_REGION.test(aws.region)
-          ? `${aws.region} belongs to another AWS partition (China, GovCloud, ISO or European Sovereign Cloud); this template deploys to commercial regions only`
-          : `"${aws.region}" is not an AWS commercial region code such as us-east-1 or eu-west-1`,
+          ? `${excerpt(
+              aws.region,
+            )} belongs to another AWS partition (China, GovCloud, ISO or European Sovereign Cloud); this template deploys to commercial regions only`
+          : `${quoted(
+              aws.region,
+            )} is not an AWS commercial region code such as us-east-1 or eu-west-1`,
       ),
     );
   }
@@ -46,21 +52,31 @@ export function checkAws(aws: EnvironmentSpec['aws']): SpecIssue[] {
       issues.push(
         issue(
           path,
-          `"${zone}" is an availability zone ID; give the zone name, e.g. ${aws.region}a`,
+          `${quoted(
+            zone,
+          )} is an availability zone ID; give the zone name, e.g. ${
+            aws.region
+          }a`,
         ),
       );
     } else if (!name) {
       issues.push(
         issue(
           path,
-          `"${zone}" is not an availability zone name of the form <region><letter>, e.g. ${aws.region}a`,
+          `${quoted(
+            zone,
+          )} is not an availability zone name of the form <region><letter>, e.g. ${
+            aws.region
+          }a`,
         ),
       );
     } else if (regionKnown && name[1] !== aws.region) {
       issues.push(
         issue(
           path,
-          `${zone} is a zone of ${name[1]}, not of the environment's region ${aws.region}`,
+          `${excerpt(zone)} is a zone of ${
+            name[1]
+          }, not of the environment's region ${aws.region}`,
         ),
       );
     }
@@ -69,7 +85,9 @@ export function checkAws(aws: EnvironmentSpec['aws']): SpecIssue[] {
       issues.push(
         issue(
           path,
-          `${zone} is listed twice (also aws.availabilityZones.${first}); the zones must be distinct so that losing one zone leaves two`,
+          `${excerpt(
+            zone,
+          )} is listed twice (also aws.availabilityZones.${first}); the zones must be distinct so that losing one zone leaves two`,
         ),
       );
     }

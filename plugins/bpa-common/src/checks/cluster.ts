@@ -10,7 +10,7 @@ import {
 import type { EnvironmentSpec } from '../spec';
 import type { SupportedVersions } from '../supportedVersions';
 import type { SpecIssue } from '../validate';
-import { issue } from './issue';
+import { excerpt, issue, quoted } from './issue';
 import { checkKubernetesVersion } from './versions';
 
 /** Node labels BPA's chart pins its stateful pods to (DESIGN.md reference deployment). */
@@ -50,7 +50,9 @@ function checkNodeRole(
     issues.push(
       issue(
         `${base}.name`,
-        `"${role.name}" must be a lowercase DNS label of at most ${NODE_ROLE_NAME_MAX} characters (e.g. node-1): it becomes part of the node group, launch template and IAM role names`,
+        `${quoted(
+          role.name,
+        )} must be a lowercase DNS label of at most ${NODE_ROLE_NAME_MAX} characters (e.g. node-1): it becomes part of the node group, launch template and IAM role names`,
       ),
     );
   }
@@ -58,7 +60,9 @@ function checkNodeRole(
     issues.push(
       issue(
         `${base}.instanceType`,
-        `"${role.instanceType}" is not an EC2 instance type of the form family.size, e.g. m5.4xlarge, m7i-flex.large or c6gn.16xlarge`,
+        `${quoted(
+          role.instanceType,
+        )} is not an EC2 instance type of the form family.size, e.g. m5.4xlarge, m7i-flex.large or c6gn.16xlarge`,
       ),
     );
   }
@@ -78,7 +82,9 @@ function checkNodeRole(
       issues.push(
         issue(
           `${base}.labels.${key}`,
-          `"${key}" is not a Kubernetes label key: an optional DNS subdomain prefix and "/", then at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`,
+          `${quoted(
+            key,
+          )} is not a Kubernetes label key: an optional DNS subdomain prefix and "/", then at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`,
         ),
       );
     }
@@ -86,7 +92,9 @@ function checkNodeRole(
       issues.push(
         issue(
           `${base}.labels.${key}`,
-          `"${value}" is not a Kubernetes label value: at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`,
+          `${quoted(
+            value,
+          )} is not a Kubernetes label value: at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`,
         ),
       );
     }
@@ -96,7 +104,9 @@ function checkNodeRole(
       issues.push(
         issue(
           `${base}.dataDirectories.${d}`,
-          `"${directory}" must be a path relative to cluster.dataRoot made of plain segments (letters, digits, ".", "_", "-"), e.g. metrices/prometheus: no leading "/", no ".." and no empty segment`,
+          `${quoted(
+            directory,
+          )} must be a path relative to cluster.dataRoot made of plain segments (letters, digits, ".", "_", "-"), e.g. metrices/prometheus: no leading "/", no ".." and no empty segment`,
         ),
       );
     }
@@ -112,7 +122,9 @@ function checkDataPaths(cluster: EnvironmentSpec['cluster']): SpecIssue[] {
     issues.push(
       issue(
         'cluster.dataMountPath',
-        `"${mount}" must be an absolute path of plain segments such as /opt (no trailing "/", no ".."): the data volume is mounted there on every node`,
+        `${quoted(
+          mount,
+        )} must be an absolute path of plain segments such as /opt (no trailing "/", no ".."): the data volume is mounted there on every node`,
       ),
     );
   } else if (SYSTEM_DIRECTORIES.has(mount)) {
@@ -127,14 +139,18 @@ function checkDataPaths(cluster: EnvironmentSpec['cluster']): SpecIssue[] {
     issues.push(
       issue(
         'cluster.dataRoot',
-        `"${dataRoot}" must be an absolute path of plain segments such as /opt/bpa/data (no trailing "/", no "..")`,
+        `${quoted(
+          dataRoot,
+        )} must be an absolute path of plain segments such as /opt/bpa/data (no trailing "/", no "..")`,
       ),
     );
   } else if (mountValid && !isPathWithin(dataRoot, mount)) {
     issues.push(
       issue(
         'cluster.dataRoot',
-        `${dataRoot} must be inside cluster.dataMountPath (${mount}) so that BPA's data lands on the data volume, e.g. ${mount}/bpa/data`,
+        `${excerpt(dataRoot)} must be inside cluster.dataMountPath (${excerpt(
+          mount,
+        )}) so that BPA's data lands on the data volume, e.g. ${mount}/bpa/data`,
       ),
     );
   }
@@ -152,11 +168,13 @@ export function checkNodeZones(
       : [
           issue(
             `cluster.nodes.${index}.availabilityZone`,
-            `"${
-              role.availabilityZone
-            }" must be one of aws.availabilityZones (${zones.join(
-              ', ',
-            )}): the role's node and data volume live in that zone's subnet`,
+            `${quoted(
+              role.availabilityZone,
+            )} must be one of aws.availabilityZones (${zones
+              .map(excerpt)
+              .join(
+                ', ',
+              )}): the role's node and data volume live in that zone's subnet`,
           ),
         ],
   );
@@ -202,7 +220,9 @@ export function checkCluster(
       issues.push(
         issue(
           `cluster.nodes.${index}.name`,
-          `"${role.name}" is also the name of cluster.nodes.${sameName}; role names must be unique (one managed node group each)`,
+          `${quoted(
+            role.name,
+          )} is also the name of cluster.nodes.${sameName}; role names must be unique (one managed node group each)`,
         ),
       );
     }
@@ -212,7 +232,9 @@ export function checkCluster(
       issues.push(
         issue(
           `cluster.nodes.${index}.labels.name`,
-          `name=${label} is also on cluster.nodes.${sameLabel}; BPA pins each of its stateful pods to the one node carrying its label`,
+          `name=${excerpt(
+            label,
+          )} is also on cluster.nodes.${sameLabel}; BPA pins each of its stateful pods to the one node carrying its label`,
         ),
       );
     }

@@ -7,7 +7,7 @@ import {
 import type { EnvironmentSpec } from '../spec';
 import type { SupportedVersions } from '../supportedVersions';
 import type { SpecIssue } from '../validate';
-import { issue, list } from './issue';
+import { issue, list, quoted } from './issue';
 import { checkMongoDBVersion, checkPostgresVersion } from './versions';
 
 const RDS_STORAGE_GIB = { min: 20, max: 65536 };
@@ -28,7 +28,9 @@ function checkMasterUsername(name: string): SpecIssue[] {
     return [
       issue(
         path,
-        `"${name}" must be 1 to 16 letters, digits or "_", starting with a letter (RDS master user name rule)`,
+        `${quoted(
+          name,
+        )} must be 1 to 16 letters, digits or "_", starting with a letter (RDS master user name rule)`,
       ),
     ];
   }
@@ -45,7 +47,9 @@ function checkMasterUsername(name: string): SpecIssue[] {
     return [
       issue(
         path,
-        `"${name}" is reserved by RDS or PostgreSQL (rdsadmin is RDS's own administrator; pg_ names belong to PostgreSQL)`,
+        `${quoted(
+          name,
+        )} is reserved by RDS or PostgreSQL (rdsadmin is RDS's own administrator; pg_ names belong to PostgreSQL)`,
       ),
     ];
   }
@@ -53,7 +57,9 @@ function checkMasterUsername(name: string): SpecIssue[] {
     return [
       issue(
         path,
-        `"${name}" is a PostgreSQL reserved word, which RDS refuses as master user name`,
+        `${quoted(
+          name,
+        )} is a PostgreSQL reserved word, which RDS refuses as master user name`,
       ),
     ];
   }
@@ -65,7 +71,9 @@ function checkRoleName(path: string, name: string): SpecIssue[] {
     return [
       issue(
         path,
-        `"${name}" must be 1 to 63 characters: a lowercase letter, then lowercase letters, digits or "_" (a PostgreSQL user name that needs no quoting)`,
+        `${quoted(
+          name,
+        )} must be 1 to 63 characters: a lowercase letter, then lowercase letters, digits or "_" (a PostgreSQL user name that needs no quoting)`,
       ),
     ];
   }
@@ -73,7 +81,9 @@ function checkRoleName(path: string, name: string): SpecIssue[] {
     return [
       issue(
         path,
-        `"${name}" is reserved by RDS or PostgreSQL (rdsadmin, rdsrepladmin, public, none and pg_ names)`,
+        `${quoted(
+          name,
+        )} is reserved by RDS or PostgreSQL (rdsadmin, rdsrepladmin, public, none and pg_ names)`,
       ),
     ];
   }
@@ -81,12 +91,14 @@ function checkRoleName(path: string, name: string): SpecIssue[] {
     return [
       issue(
         path,
-        `"${name}" starts with rds_, which is left to RDS's predefined roles (rds_superuser, rds_replication, rds_iam, ...)`,
+        `${quoted(
+          name,
+        )} starts with rds_, which is left to RDS's predefined roles (rds_superuser, rds_replication, rds_iam, ...)`,
       ),
     ];
   }
   if (POSTGRES_RESERVED_WORDS.has(name)) {
-    return [issue(path, `"${name}" is a PostgreSQL reserved word`)];
+    return [issue(path, `${quoted(name)} is a PostgreSQL reserved word`)];
   }
   return [];
 }
@@ -96,7 +108,9 @@ function checkDatabaseName(path: string, name: string): SpecIssue[] {
     return [
       issue(
         path,
-        `"${name}" must be 1 to 63 characters: a lowercase letter, then lowercase letters, digits, "_" or "-" (like process-engine)`,
+        `${quoted(
+          name,
+        )} must be 1 to 63 characters: a lowercase letter, then lowercase letters, digits, "_" or "-" (like process-engine)`,
       ),
     ];
   }
@@ -104,12 +118,14 @@ function checkDatabaseName(path: string, name: string): SpecIssue[] {
     return [
       issue(
         path,
-        `"${name}" already exists on every RDS for PostgreSQL instance (postgres, template0, template1 and RDS's rdsadmin); BPA needs a database of its own`,
+        `${quoted(
+          name,
+        )} already exists on every RDS for PostgreSQL instance (postgres, template0, template1 and RDS's rdsadmin); BPA needs a database of its own`,
       ),
     ];
   }
   if (POSTGRES_RESERVED_WORDS.has(name)) {
-    return [issue(path, `"${name}" is a PostgreSQL reserved word`)];
+    return [issue(path, `${quoted(name)} is a PostgreSQL reserved word`)];
   }
   return [];
 }
@@ -125,7 +141,9 @@ function checkDistinct(
       ? [
           issue(
             entry.path,
-            `is the same as ${entries[first].path} ("${entry.value}"); ${why}`,
+            `is the same as ${entries[first].path} (${quoted(
+              entry.value,
+            )}); ${why}`,
           ),
         ]
       : [];
@@ -141,14 +159,20 @@ export function checkRds(
     issues.push(
       issue(
         'rds.instanceClass',
-        `"${rds.instanceClass}" is an EC2 instance type; RDS classes carry the db. prefix: db.${rds.instanceClass}`,
+        `${quoted(
+          rds.instanceClass,
+        )} is an EC2 instance type; RDS classes carry the db. prefix: db.${
+          rds.instanceClass
+        }`,
       ),
     );
   } else if (!isRdsInstanceClass(rds.instanceClass)) {
     issues.push(
       issue(
         'rds.instanceClass',
-        `"${rds.instanceClass}" is not an RDS DB instance class of the form db.family.size, e.g. db.m5d.2xlarge, db.r5b.2xlarge or db.t4g.micro`,
+        `${quoted(
+          rds.instanceClass,
+        )} is not an RDS DB instance class of the form db.family.size, e.g. db.m5d.2xlarge, db.r5b.2xlarge or db.t4g.micro`,
       ),
     );
   }
@@ -205,7 +229,9 @@ export function checkAtlas(
     issues.push(
       issue(
         'atlas.projectId',
-        `must be the Atlas project ID: 24 lowercase hexadecimal characters, e.g. 5f1a2b3c4d5e6f7a8b9c0d1e (Project Settings in Atlas); got "${atlas.projectId}"`,
+        `must be the Atlas project ID: 24 lowercase hexadecimal characters, e.g. 5f1a2b3c4d5e6f7a8b9c0d1e (Project Settings in Atlas); got ${quoted(
+          atlas.projectId,
+        )}`,
       ),
     );
   }
@@ -220,9 +246,9 @@ export function checkAtlas(
     issues.push(
       issue(
         'atlas.tier',
-        `"${
-          atlas.tier
-        }" is not an Atlas dedicated cluster tier on AWS; choose one of ${list(
+        `${quoted(
+          atlas.tier,
+        )} is not an Atlas dedicated cluster tier on AWS; choose one of ${list(
           supported.atlasTiers,
         )}`,
       ),
@@ -244,7 +270,9 @@ export function checkAtlas(
     issues.push(
       issue(
         'atlas.databaseUser',
-        `"${atlas.databaseUser}" must be 1 to 64 letters, digits, ".", "_" or "-", so that it needs no escaping in the MongoDB connection string`,
+        `${quoted(
+          atlas.databaseUser,
+        )} must be 1 to 64 letters, digits, ".", "_" or "-", so that it needs no escaping in the MongoDB connection string`,
       ),
     );
   }

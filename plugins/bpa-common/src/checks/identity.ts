@@ -3,7 +3,7 @@ import { makeValidator, parseEntityRef } from '@backstage/catalog-model';
 import { isAwsTagText } from '../rules';
 import type { EnvironmentSpec } from '../spec';
 import type { SpecIssue } from '../validate';
-import { issue } from './issue';
+import { excerpt, issue, quoted } from './issue';
 
 /**
  * The environment name prefixes every resource. 24 characters keep the
@@ -81,7 +81,9 @@ export function checkOwner(owner: string): SpecIssue[] {
     return [
       issue(
         'owner',
-        `"${owner}" is not an entity reference; use e.g. group:default/platform-team, user:jdoe or a group name such as team-a`,
+        `${quoted(
+          owner,
+        )} is not an entity reference; use e.g. group:default/platform-team, user:jdoe or a group name such as team-a`,
       ),
     ];
   }
@@ -90,7 +92,9 @@ export function checkOwner(owner: string): SpecIssue[] {
     return [
       issue(
         'owner',
-        `must refer to a Group or a User of the catalog, not a ${ref.kind}`,
+        `must refer to a Group or a User of the catalog, not a ${excerpt(
+          ref.kind,
+        )}`,
       ),
     ];
   }
@@ -101,7 +105,9 @@ export function checkOwner(owner: string): SpecIssue[] {
     return [
       issue(
         'owner',
-        `"${owner}" is not a valid entity reference: namespace and name are up to 63 letters, digits, "-", "_" or "." (namespace lowercase), e.g. group:default/platform-team`,
+        `${quoted(
+          owner,
+        )} is not a valid entity reference: namespace and name are up to 63 letters, digits, "-", "_" or "." (namespace lowercase), e.g. group:default/platform-team`,
       ),
     ];
   }
@@ -134,7 +140,7 @@ export function checkTags(tags: EnvironmentSpec['tags']): SpecIssue[] {
       issues.push(
         issue(
           path,
-          `"${key}": tag keys starting with aws: are reserved by AWS`,
+          `${quoted(key)}: tag keys starting with aws: are reserved by AWS`,
         ),
       );
     }
@@ -142,7 +148,9 @@ export function checkTags(tags: EnvironmentSpec['tags']): SpecIssue[] {
       issues.push(
         issue(
           path,
-          `tag key "${key}" has characters AWS refuses; use letters, digits, spaces and _ . : / = + - @`,
+          `tag key ${quoted(
+            key,
+          )} has characters AWS refuses; use letters, digits, spaces and _ . : / = + - @`,
         ),
       );
     }

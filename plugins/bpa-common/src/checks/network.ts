@@ -12,7 +12,7 @@ import {
 } from '../cidr';
 import type { EnvironmentSpec } from '../spec';
 import type { SpecIssue } from '../validate';
-import { issue } from './issue';
+import { issue, quoted } from './issue';
 
 const NOT_A_SOURCE = [
   '0.0.0.0/8',
@@ -138,7 +138,7 @@ export function checkNetwork(network: EnvironmentSpec['network']): SpecIssue[] {
     issues.push(
       issue(
         'network.bastionImageId',
-        `"${network.bastionImageId}" is not an AMI id (ami- and 8 or 17 hexadecimal digits, e.g. ami-0123456789abcdef0)`,
+        `${quoted(network.bastionImageId)} is not an AMI id (ami- and 8 or 17 hexadecimal digits, e.g. ami-0123456789abcdef0)`,
       ),
     );
   }

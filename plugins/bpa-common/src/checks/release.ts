@@ -7,11 +7,10 @@ import {
   isPlainRelativePath,
   isSemanticVersion,
 } from '../rules';
-import type { EnvironmentSpec } from '../spec';
+import { ECR_REPOSITORY_NAME_MAX, type EnvironmentSpec } from '../spec';
 import type { SpecIssue } from '../validate';
-import { issue } from './issue';
+import { issue, quoted } from './issue';
 
-const ECR_REPOSITORY_NAME_MAX = 256;
 const REGISTRY_REFERENCE =
   /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
@@ -22,7 +21,9 @@ export function checkRegistry(ecr: EnvironmentSpec['ecr']): SpecIssue[] {
     issues.push(
       issue(
         'ecr.repositoryPrefix',
-        `"${ecr.repositoryPrefix}" is not an ECR repository namespace: lowercase letters and digits, joined by ".", "_", "-" or "/", e.g. bpa`,
+        `${quoted(
+          ecr.repositoryPrefix,
+        )} is not an ECR repository namespace: lowercase letters and digits, joined by ".", "_", "-" or "/", e.g. bpa`,
       ),
     );
   }
@@ -33,7 +34,9 @@ export function checkRegistry(ecr: EnvironmentSpec['ecr']): SpecIssue[] {
     issues.push(
       issue(
         'ecr.sourceRegistry',
-        `"${ecr.sourceRegistry}" must be a registry host with optional port and path, without scheme, e.g. registry.example.com/bpa`,
+        `${quoted(
+          ecr.sourceRegistry,
+        )} must be a registry host with optional port and path, without scheme, e.g. registry.example.com/bpa`,
       ),
     );
   }
@@ -54,7 +57,9 @@ export function checkRegistry(ecr: EnvironmentSpec['ecr']): SpecIssue[] {
       issues.push(
         issue(
           `${base}.name`,
-          `"${image.name}" is not an ECR repository name: lowercase letters and digits, joined by ".", "_", "-" or "/", e.g. sase-service`,
+          `${quoted(
+            image.name,
+          )} is not an ECR repository name: lowercase letters and digits, joined by ".", "_", "-" or "/", e.g. sase-service`,
         ),
       );
     } else if (prefixValid) {
@@ -72,7 +77,9 @@ export function checkRegistry(ecr: EnvironmentSpec['ecr']): SpecIssue[] {
       issues.push(
         issue(
           `${base}.tag`,
-          `"${image.tag}" is not an image tag: at most 128 letters, digits, "_", "." or "-", not starting with "." or "-", e.g. 4.0.3-522`,
+          `${quoted(
+            image.tag,
+          )} is not an image tag: at most 128 letters, digits, "_", "." or "-", not starting with "." or "-", e.g. 4.0.3-522`,
         ),
       );
     }
@@ -81,7 +88,9 @@ export function checkRegistry(ecr: EnvironmentSpec['ecr']): SpecIssue[] {
       issues.push(
         issue(
           `${base}.name`,
-          `"${image.name}" is also ecr.images.${first}; each image gets one ECR repository`,
+          `${quoted(
+            image.name,
+          )} is also ecr.images.${first}; each image gets one ECR repository`,
         ),
       );
     }
@@ -102,7 +111,7 @@ function checkArchives(archives: string): SpecIssue[] {
       : [
           issue(
             path,
-            `"${archives}" must be s3://<bucket>[/<prefix>] with a bucket name and a prefix of plain path segments, e.g. s3://bpa-packages/4.0.3-6`,
+            `${quoted(archives)} must be s3://<bucket>[/<prefix>] with a bucket name and a prefix of plain path segments, e.g. s3://bpa-packages/4.0.3-6`,
           ),
         ];
   }
@@ -111,7 +120,7 @@ function checkArchives(archives: string): SpecIssue[] {
     : [
         issue(
           path,
-          `"${archives}" must be s3://<bucket>/<prefix> or a directory inside the template workspace (relative, no ".."), e.g. bpa-package`,
+          `${quoted(archives)} must be s3://<bucket>/<prefix> or a directory inside the template workspace (relative, no ".."), e.g. bpa-package`,
         ),
       ];
 }
@@ -128,7 +137,9 @@ function checkChartReference(chart: string): SpecIssue[] {
       : [
           issue(
             path,
-            `"${chart}" must be oci://<registry>/<repository>, without credentials, e.g. oci://123456789012.dkr.ecr.us-east-1.amazonaws.com/bpa/bpa-chart`,
+            `${quoted(
+              chart,
+            )} must be oci://<registry>/<repository>, without credentials, e.g. oci://123456789012.dkr.ecr.us-east-1.amazonaws.com/bpa/bpa-chart`,
           ),
         ];
   }
@@ -148,7 +159,7 @@ function checkChartReference(chart: string): SpecIssue[] {
       url = undefined;
     }
     if (!url || !url.hostname) {
-      return [issue(path, `"${chart}" is not a valid https:// URL`)];
+      return [issue(path, `${quoted(chart)} is not a valid https:// URL`)];
     }
     if (url.username || url.password) {
       return [
@@ -164,7 +175,7 @@ function checkChartReference(chart: string): SpecIssue[] {
     return [
       issue(
         path,
-        `"${chart}" must be oci://…, https://… or a path inside the template workspace (relative, no ".."), e.g. charts/bpa-4.0.3-6.tgz`,
+        `${quoted(chart)} must be oci://…, https://… or a path inside the template workspace (relative, no ".."), e.g. charts/bpa-4.0.3-6.tgz`,
       ),
     ];
   }
@@ -173,7 +184,7 @@ function checkChartReference(chart: string): SpecIssue[] {
     : [
         issue(
           path,
-          `"${chart}" must be a packaged chart (.tgz, as helm package makes it): the mirror pushes chart archives into ECR`,
+          `${quoted(chart)} must be a packaged chart (.tgz, as helm package makes it): the mirror pushes chart archives into ECR`,
         ),
       ];
 }
@@ -200,7 +211,9 @@ export function checkBpaRelease(bpa: EnvironmentSpec['bpa']): SpecIssue[] {
     issues.push(
       issue(
         'bpa.namespace',
-        `"${bpa.namespace}" is not a Kubernetes namespace name: a DNS-1123 label of at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. bpa-ns`,
+        `${quoted(
+          bpa.namespace,
+        )} is not a Kubernetes namespace name: a DNS-1123 label of at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. bpa-ns`,
       ),
     );
   } else if (bpa.namespace.startsWith('kube-')) {
@@ -215,7 +228,9 @@ export function checkBpaRelease(bpa: EnvironmentSpec['bpa']): SpecIssue[] {
     issues.push(
       issue(
         'bpa.releaseName',
-        `"${bpa.releaseName}" is not a Helm release name: a DNS-1123 label of at most ${HELM_RELEASE_NAME_MAX} lowercase letters, digits and "-" (Helm's limit; the chart prefixes Kubernetes object names with it), e.g. bpa-rel`,
+        `${quoted(
+          bpa.releaseName,
+        )} is not a Helm release name: a DNS-1123 label of at most ${HELM_RELEASE_NAME_MAX} lowercase letters, digits and "-" (Helm's limit; the chart prefixes Kubernetes object names with it), e.g. bpa-rel`,
       ),
     );
   }
@@ -226,7 +241,7 @@ export function checkBpaRelease(bpa: EnvironmentSpec['bpa']): SpecIssue[] {
     issues.push(
       issue(
         'bpa.version',
-        `"${bpa.version}" is not a BPA release version like 4.0.3-6`,
+        `${quoted(bpa.version)} is not a BPA release version like 4.0.3-6`,
       ),
     );
   }
@@ -248,7 +263,9 @@ export function checkIngress(ingress: EnvironmentSpec['ingress']): SpecIssue[] {
   return [
     issue(
       'ingress.hostname',
-      `"${ingress.hostname}" is not a DNS host name like bpa.example.com: two or more lowercase labels of letters, digits and "-", no wildcard, no IP address`,
+      `${quoted(
+        ingress.hostname,
+      )} is not a DNS host name like bpa.example.com: two or more lowercase labels of letters, digits and "-", no wildcard, no IP address`,
     ),
   ];
 }

@@ -5,7 +5,7 @@ import {
   type SupportedVersions,
 } from '../supportedVersions';
 import type { SpecIssue } from '../validate';
-import { issue, list } from './issue';
+import { excerpt, issue, list, quoted } from './issue';
 
 function minorVersion(value: string): [number, number] | undefined {
   const match = /^([0-9]+)\.([0-9]+)$/.exec(value);
@@ -31,7 +31,7 @@ export function checkKubernetesVersion(
     return [
       issue(
         path,
-        `"${requested}" is not a Kubernetes minor version like ${
+        `${quoted(requested)} is not a Kubernetes minor version like ${
           offered[offered.length - 1]
         }; ${choose}`,
       ),
@@ -79,7 +79,9 @@ export function checkPostgresVersion(
   return [
     issue(
       'rds.engineVersion',
-      `PostgreSQL ${requested}${guide} is not offered by Amazon RDS for new instances; ${advice}`,
+      `PostgreSQL ${excerpt(
+        requested,
+      )}${guide} is not offered by Amazon RDS for new instances; ${advice}`,
     ),
   ];
 }
@@ -103,7 +105,9 @@ export function checkMongoDBVersion(
   return [
     issue(
       'atlas.mongoDBVersion',
-      `MongoDB ${requested}${guide} ${why}; choose one of ${list(offered)}`,
+      `MongoDB ${excerpt(requested)}${guide} ${why}; choose one of ${list(
+        offered,
+      )}`,
     ),
   ];
 }

@@ -8,6 +8,7 @@ import {
   useApi,
 } from '@backstage/frontend-plugin-api';
 import { EnvironmentStatus } from '@internal/backstage-plugin-bpa-common';
+import { responseError } from './responseError';
 
 /** How often the card asks again while it is on screen. */
 export const STATUS_POLL_INTERVAL_MS = 30_000;
@@ -20,36 +21,6 @@ export interface EnvironmentStatusState {
   loading: boolean;
   /** Asks at once, unless a request is already under way. */
   refresh: () => void;
-}
-
-/** The backend's error body: `{ error: { name, message } }`. */
-async function responseError(
-  response: Response,
-  environment: string,
-): Promise<Error> {
-  let serverError: { name?: unknown; message?: unknown } | undefined;
-  try {
-    serverError = (await response.json())?.error;
-  } catch {
-    // Not JSON (a proxy's error page): the HTTP status says enough.
-  }
-  const reason =
-    typeof serverError?.message === 'string'
-      ? serverError.message
-      : response.statusText;
-  const error = new Error(
-    `Could not read the live status of ${environment} (HTTP ${
-      response.status
-    })${reason ? `: ${reason}` : ''}`,
-  );
-  // Never `ResponseError`: ResponseErrorPanel would expect its richer body.
-  if (
-    typeof serverError?.name === 'string' &&
-    serverError.name !== 'ResponseError'
-  ) {
-    error.name = serverError.name;
-  }
-  return error;
 }
 
 async function fetchEnvironmentStatus(
@@ -67,7 +38,10 @@ async function fetchEnvironmentStatus(
     { signal },
   );
   if (!response.ok) {
-    throw await responseError(response, `${namespace}/${name}`);
+    throw await responseError(
+      response,
+      `the live status of ${namespace}/${name}`,
+    );
   }
   return (await response.json()) as EnvironmentStatus;
 }

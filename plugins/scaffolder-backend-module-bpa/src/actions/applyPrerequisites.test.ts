@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
@@ -374,6 +375,9 @@ describe('bpa:environment:plan in apply mode: the prerequisites of the apply', (
         bpa: { helm: { binary: '/nonexistent/helm' } },
       }),
       catalog: catalogServiceMock(),
+      permissions: mockServices.permissions(),
+      auditor: mockServices.auditor.mock(),
+      auth: mockServices.auth(),
     }).find(a => a.id === 'bpa:environment:plan')!;
     const ctx = createMockActionContext({
       workspacePath,

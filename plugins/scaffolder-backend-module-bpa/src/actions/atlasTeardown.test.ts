@@ -69,6 +69,7 @@ describe('bpa:atlas:teardown', () => {
       removedVpcEndpointIds: [vpcEndpointId],
       endpointServiceDeleted: true,
       clusterTerminated: false,
+      clusterOutcome: 'kept',
     });
   });
 
@@ -92,6 +93,7 @@ describe('bpa:atlas:teardown', () => {
     expect(atlas.users.has('bpa')).toBe(false);
     expect(aws.deletedSecrets).toEqual(['bpa/bpa-demo/mongodb']);
     expect(outputs.clusterTerminated).toBe(true);
+    expect(outputs.clusterOutcome).toBe('terminated');
   });
 
   it('terminates the cluster when the request says atlas.terminateOnTeardown', async () => {
@@ -159,12 +161,13 @@ describe('bpa:atlas:teardown', () => {
       removedVpcEndpointIds: [],
       endpointServiceDeleted: false,
       clusterTerminated: false,
+      clusterOutcome: 'kept',
     });
   });
 
   it('dry run says whether the cluster would be terminated and changes nothing', async () => {
     const { atlas, options } = await provisioned();
-    const { lines, error } = await runAction(
+    const { lines, outputs, error } = await runAction(
       createAtlasTeardownAction(options),
       { spec, terminateCluster: true },
       { isDryRun: true },
@@ -174,5 +177,10 @@ describe('bpa:atlas:teardown', () => {
     expect(lines.join('\n')).toContain(
       'TERMINATE Atlas cluster bpa-demo-mongo',
     );
+    // The output the teardown template words its summary from says the same.
+    expect(outputs).toEqual({
+      clusterTerminated: false,
+      clusterOutcome: 'would-terminate',
+    });
   });
 });

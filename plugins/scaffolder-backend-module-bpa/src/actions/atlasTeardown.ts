@@ -66,6 +66,12 @@ export function createAtlasTeardownAction(options: AtlasActionOptions) {
             ),
         clusterTerminated: z =>
           z.boolean().describe('Whether the Atlas cluster was deleted'),
+        clusterOutcome: z =>
+          z
+            .enum(['terminated', 'kept', 'would-terminate', 'would-keep'])
+            .describe(
+              'What became of the Atlas cluster; in a dry run, what would (as its log says)',
+            ),
       },
     },
     async handler(ctx) {
@@ -85,6 +91,11 @@ export function createAtlasTeardownAction(options: AtlasActionOptions) {
               ? `TERMINATE Atlas cluster ${clusterName} (backups retained)`
               : `keep Atlas cluster ${clusterName} and its data`
           }`,
+        );
+        ctx.output('clusterTerminated', false);
+        ctx.output(
+          'clusterOutcome',
+          terminate ? 'would-terminate' : 'would-keep',
         );
         return;
       }
@@ -120,6 +131,7 @@ export function createAtlasTeardownAction(options: AtlasActionOptions) {
       ctx.output('removedVpcEndpointIds', removal.vpcEndpointIds);
       ctx.output('endpointServiceDeleted', removal.endpointServiceDeleted);
       ctx.output('clusterTerminated', clusterTerminated);
+      ctx.output('clusterOutcome', clusterTerminated ? 'terminated' : 'kept');
     },
   });
 }

@@ -243,12 +243,23 @@ describe('bpa:aws:teardown', () => {
   });
 
   it('calls no AWS API in a dry run', async () => {
-    const { lines, error } = await teardown(
+    const { lines, outputs, error } = await teardown(
       { deleteImages: true },
       { isDryRun: true },
     );
 
     expect(error).toBeUndefined();
+    expect(outputs).toEqual({
+      deleted: [],
+      absent: [],
+      wouldDelete: [
+        'bpa-demo-edge',
+        'bpa-demo-registry',
+        'bpa-demo-data',
+        'bpa-demo-cluster',
+        'bpa-demo-network',
+      ],
+    });
     expect(lines).toContain(
       'info Dry run: would delete bpa-demo-edge, then bpa-demo-registry + bpa-demo-data + bpa-demo-cluster, then bpa-demo-network; repositories go with their images; RDS takes a final snapshot',
     );

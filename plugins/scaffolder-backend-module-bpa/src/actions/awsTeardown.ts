@@ -95,6 +95,13 @@ export function createAwsTeardownAction(options: AwsActionOptions) {
             .describe(
               "The RDS snapshots of the environment's database that are kept (its final snapshot among them): where its data is now",
             ),
+        wouldDelete: z =>
+          z
+            .array(z.string())
+            .optional()
+            .describe(
+              'In a dry run: the stacks it would delete, those of them that exist, in order (as its log says)',
+            ),
       },
     },
     async handler(ctx) {
@@ -126,6 +133,10 @@ export function createAwsTeardownAction(options: AwsActionOptions) {
         );
         ctx.output('deleted', []);
         ctx.output('absent', []);
+        ctx.output(
+          'wouldDelete',
+          TEARDOWN_WAVES.flat().map(k => names.stack(k)),
+        );
         return;
       }
 

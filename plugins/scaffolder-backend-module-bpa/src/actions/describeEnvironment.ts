@@ -5,6 +5,7 @@ import {
   BPA_REQUEST_ANNOTATION,
   BPA_STATE_ANNOTATION,
   SupportedVersions,
+  quoted,
   readRecordedRequest,
 } from '@internal/backstage-plugin-bpa-common';
 import { parseSpecForTeardown } from './atlasCommon';
@@ -99,7 +100,9 @@ export function createDescribeEnvironmentAction(
       const confirmation = ctx.input.confirmation;
       if (confirmation !== undefined && confirmation.trim() !== spec.name) {
         throw new InputError(
-          `The confirmation "${confirmation}" is not the environment's name ${spec.name}; nothing was changed`,
+          `The confirmation ${quoted(
+            confirmation,
+          )} is not the environment's name ${spec.name}; nothing was changed`,
         );
       }
       const state = entity.metadata.annotations?.[BPA_STATE_ANNOTATION];

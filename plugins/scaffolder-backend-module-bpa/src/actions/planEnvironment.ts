@@ -6,6 +6,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   EnvironmentSpec,
   SupportedVersions,
+  quoted,
 } from '@internal/backstage-plugin-bpa-common';
 import {
   AwsClientFactory,
@@ -122,7 +123,9 @@ function certificateProblem(
   }
   const match = ACM_CERTIFICATE_ARN.exec(arn);
   if (!match) {
-    return `"${arn}" is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)`;
+    return `${quoted(
+      arn,
+    )} is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)`;
   }
   if (match[1] !== spec.aws.region || match[2] !== spec.aws.accountId) {
     return `the certificate is in account ${match[2]}, region ${match[1]}; the load balancer needs one in ${where}`;

@@ -10,6 +10,7 @@ import {
   DEFAULT_SUPPORTED_VERSIONS,
   REFERENCE_SPEC_INPUT,
   parseEnvironmentSpec,
+  registeredEnvironmentEntities,
 } from '@internal/backstage-plugin-bpa-common';
 import { generateSelfSignedCertificate } from '@internal/backstage-plugin-bpa-node';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
@@ -331,6 +332,50 @@ describe('bpa:catalog:register', () => {
         }) as any,
       );
       expect(getEntityByRef).toHaveBeenCalledTimes(3);
+    });
+
+    it('waits for the request and owner just recorded, not an earlier record in the same state', async () => {
+      // The catalog still holds the System of an earlier request: same
+      // state, same parts, another description and owner.
+      const earlier = registeredEnvironmentEntities(
+        parseEnvironmentSpec({
+          ...REFERENCE_SPEC_INPUT,
+          description: 'an earlier request',
+          owner: 'group:default/app-team',
+        }),
+        'planned',
+      );
+      const withParts = (entities: Entity[]) => ({
+        ...entities.find(e => e.kind === 'System')!,
+        relations: entities
+          .filter(e => e.kind !== 'System')
+          .map(e => ({ type: 'hasPart', targetRef: stringifyEntityRef(e) })),
+      });
+      const getEntityByRef = jest
+        .fn()
+        .mockResolvedValueOnce(withParts(earlier))
+        .mockResolvedValueOnce(withParts(earlier))
+        .mockImplementation(async () =>
+          withParts(
+            parseAllDocuments(
+              await fs.readFile(path.join(entitiesDirectory, 'bpa-demo.yaml'), 'utf8'),
+            ).map(d => d.toJS()),
+          ),
+        );
+      const ctx = createMockActionContext({
+        workspacePath,
+        input: { spec: reference, state: 'planned' },
+      });
+      const info = jest.spyOn(ctx.logger, 'info');
+      await createRegisterEnvironmentAction({
+        entitiesDirectory,
+        catalog: { getEntityByRef },
+        catalogPollMs: 5,
+      }).handler(ctx as any);
+      expect(getEntityByRef).toHaveBeenCalledTimes(3);
+      expect(info).toHaveBeenCalledWith(
+        expect.stringMatching(/^The catalog shows system:default\/bpa-demo as planned/),
+      );
     });
 
     it('warns, and does not fail, when the catalog is slower than the wait', async () => {

@@ -1,19 +1,28 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import {
+  AuthService,
+  resolveSafeChildPath,
+} from '@backstage/backend-plugin-api';
+import {
+  ANNOTATION_LOCATION,
   Entity,
   RELATION_HAS_PART,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
+import { ConflictError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  BPA_AWS_ACCOUNT_ANNOTATION,
+  BPA_REQUEST_ANNOTATION,
   BPA_STATE_ANNOTATION,
+  EnvironmentSpec,
   SupportedVersions,
+  ownerEntityRef,
   registeredEnvironmentEntities,
 } from '@internal/backstage-plugin-bpa-common';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { examples } from './registerEnvironment.examples';
 import { parseSpecForTeardown } from './atlasCommon';
 import { parseSpecInput, specInput } from './util';
@@ -31,6 +40,11 @@ export interface RegisterEnvironmentActionOptions {
    * state and every part), so the task page's links open at once.
    */
   catalog?: Pick<CatalogService, 'getEntityByRef'>;
+  /**
+   * The module's own credentials: with them the action reads which
+   * environment already holds the name, whatever the initiator may see.
+   */
+  auth?: Pick<AuthService, 'getOwnServiceCredentials'>;
   /** How long to wait for the catalog; 0 does not wait. Default 60 s. */
   catalogWaitMs?: number;
   /** Between two looks at the catalog. Default 1 s. */
@@ -38,17 +52,26 @@ export interface RegisterEnvironmentActionOptions {
 }
 
 /**
- * True once the catalog shows the System as written: with the given state
- * and a hasPart relation to each of its parts (the catalog adds those when
- * it has processed the parts themselves); for `removed`, once it is gone.
+ * True once the catalog shows the System as written: with its state, owner
+ * and recorded request, and a hasPart relation to each of its parts (the
+ * catalog adds those when it has processed the parts themselves); for
+ * `removed`, once it is gone.
  */
 function catalogShows(
   system: Entity | undefined,
-  state: string,
+  written: Entity,
   partRefs: string[],
 ): boolean {
+  const state = written.metadata.annotations?.[BPA_STATE_ANNOTATION];
   if (state === 'removed') return system === undefined;
-  if (system?.metadata.annotations?.[BPA_STATE_ANNOTATION] !== state) {
+  if (!system) return false;
+  const annotations = system.metadata.annotations;
+  if (
+    annotations?.[BPA_STATE_ANNOTATION] !== state ||
+    annotations?.[BPA_REQUEST_ANNOTATION] !==
+      written.metadata.annotations?.[BPA_REQUEST_ANNOTATION] ||
+    system.spec?.owner !== written.spec?.owner
+  ) {
     return false;
   }
   const parts = new Set(
@@ -57,6 +80,74 @@ function catalogShows(
       .map(r => r.targetRef),
   );
   return partRefs.every(ref => parts.has(ref));
+}
+
+/** The environment that holds a name: who owns it, in which account, in which state. */
+interface Holder {
+  source: string;
+  owner: string;
+  accountId?: string;
+  state?: string;
+  /** Whether the portal registered it (it records its request); others cannot be replaced. */
+  registeredByPortal: boolean;
+}
+
+function holderOf(system: Entity, source: string): Holder {
+  const annotations = system.metadata.annotations ?? {};
+  return {
+    source,
+    owner: ownerEntityRef(String(system.spec?.owner ?? '')),
+    accountId: annotations[BPA_AWS_ACCOUNT_ANNOTATION],
+    state: annotations[BPA_STATE_ANNOTATION],
+    registeredByPortal: annotations[BPA_REQUEST_ANNOTATION] !== undefined,
+  };
+}
+
+/** The System in the environment's file, written by an earlier registration (maybe not in the catalog yet). */
+async function systemInFile(file: string): Promise<Entity | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return (
+    parseAllDocuments(text)
+      .map(doc => doc.toJS() as Entity | null)
+      .find(entity => entity?.kind === 'System') ?? undefined
+  );
+}
+
+/**
+ * Refuses, before anything is written, a name held by another environment:
+ * one with another owner or AWS account, or one the portal did not
+ * register. The same environment registering again is fine.
+ */
+function checkNameHeld(
+  spec: EnvironmentSpec,
+  systemRef: string,
+  holder: Holder | undefined,
+): void {
+  if (!holder) return;
+  const requested = `owner ${ownerEntityRef(spec.owner)}, AWS account ${
+    spec.aws.accountId
+  }`;
+  const held = `${systemRef} (${holder.source}: owner ${holder.owner}${
+    holder.accountId ? `, AWS account ${holder.accountId}` : ''
+  })`;
+  if (!holder.registeredByPortal) {
+    throw new ConflictError(
+      `The name ${spec.name} is held by ${held}, which the portal did not register; choose another name. Nothing was written.`,
+    );
+  }
+  if (
+    holder.owner !== ownerEntityRef(spec.owner) ||
+    holder.accountId !== spec.aws.accountId
+  ) {
+    throw new ConflictError(
+      `The name ${spec.name} is held by ${held}; this request has ${requested}. An environment keeps its owner and account: choose another name, or have its owner tear it down first. Nothing was written.`,
+    );
+  }
 }
 
 /**
@@ -121,6 +212,26 @@ export function createRegisterEnvironmentAction(
       ctx.output('entityRef', systemRef);
       ctx.output('entityRefs', refs);
 
+      const inFile = await systemInFile(target);
+      const inCatalog =
+        !inFile && options.catalog && options.auth
+          ? await options.catalog.getEntityByRef(systemRef, {
+              credentials: await options.auth.getOwnServiceCredentials(),
+            })
+          : undefined;
+      const holder =
+        (inFile && holderOf(inFile, `registered in ${target}`)) ||
+        (inCatalog &&
+          holderOf(
+            inCatalog,
+            `in the catalog from ${
+              inCatalog.metadata.annotations?.[ANNOTATION_LOCATION] ??
+              'an unknown location'
+            }`,
+          ));
+      if (state !== 'removed') checkNameHeld(spec, systemRef, holder);
+
+      const written = entities.find(e => e.kind === 'System')!;
       const partRefs = refs.filter(
         (_, i) =>
           entities[i].kind !== 'System' &&
@@ -136,7 +247,7 @@ export function createRegisterEnvironmentAction(
           const system = await catalog.getEntityByRef(systemRef, {
             credentials,
           });
-          if (catalogShows(system, state, partRefs)) {
+          if (catalogShows(system, written, partRefs)) {
             ctx.logger.info(
               `The catalog shows ${systemRef} as ${state} (after ${(
                 (Date.now() - started) /
@@ -183,6 +294,14 @@ export function createRegisterEnvironmentAction(
       await fs.mkdir(path.dirname(workspaceFile), { recursive: true });
       await fs.writeFile(workspaceFile, yaml, 'utf8');
       ctx.output('catalogInfoPath', filePath);
+      if (state === 'planned' && holder?.state === 'applied') {
+        // The record of an applied environment is what its teardown and
+        // status read: it changes when an apply of the new request completes.
+        ctx.logger.info(
+          `${spec.name} is applied: the catalog keeps its applied request until an apply of this one completes (${filePath} holds the planned entities)`,
+        );
+        return;
+      }
       if (ctx.isDryRun) {
         ctx.logger.info(
           `Dry run: ${entities.length} entities written to ${filePath}, not registered`,

@@ -1,0 +1,140 @@
+import { Entity } from '@backstage/catalog-model';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
+import {
+  BPA_ENVIRONMENT_ANNOTATION,
+  EnvironmentHistory,
+} from '@internal/backstage-plugin-bpa-common';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { EnvironmentHistoryCard } from './EnvironmentHistoryCard';
+
+const system: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'System',
+  metadata: {
+    name: 'bpa-demo',
+    annotations: { [BPA_ENVIRONMENT_ANNOTATION]: 'bpa-demo' },
+  },
+  spec: { owner: 'group:default/platform-team' },
+};
+
+const history: EnvironmentHistory = {
+  entityRef: 'system:default/bpa-demo',
+  environment: 'bpa-demo',
+  scanned: 42,
+  tasks: [
+    {
+      taskId: 'b2c3',
+      createdAt: '2026-12-02T09:30:00.000Z',
+      createdBy: 'user:default/sam',
+      status: 'failed',
+      template: 'Tear down a BPA environment',
+      what: 'teardown',
+    },
+    {
+      taskId: 'a1b2',
+      createdAt: '2026-12-01T08:00:00.000Z',
+      createdBy: 'user:default/pat',
+      status: 'completed',
+      template: 'BPA environment on Amazon EKS',
+      what: 'plan and apply',
+    },
+  ],
+};
+
+const answer = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json' },
+  });
+
+function renderCard(fetch: jest.Mock) {
+  return renderInTestApp(
+    <EntityProvider entity={system}>
+      <EnvironmentHistoryCard />
+    </EntityProvider>,
+    {
+      apis: [
+        mockApis.discovery({ baseUrl: 'http://portal.test' }),
+        mockApis.fetch({ baseImplementation: fetch }),
+      ],
+      mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+    },
+  );
+}
+
+const rowOf = (text: string) =>
+  screen
+    .getAllByRole('row')
+    .find(r => within(r).queryByText(text) !== null) as HTMLElement;
+
+describe('EnvironmentHistoryCard', () => {
+  it('lists each task: when, who, what, its result and a link to its page', async () => {
+    const fetch = jest.fn(async () => answer(history));
+    renderCard(fetch);
+
+    await screen.findByText('teardown');
+    expect(fetch).toHaveBeenCalledWith(
+      'http://portal.test/api/bpa/environments/default/bpa-demo/history',
+      expect.anything(),
+    );
+    const teardown = rowOf('teardown');
+    expect(
+      within(teardown).getByText('Tear down a BPA environment'),
+    ).toBeInTheDocument();
+    expect(within(teardown).getByText('failed')).toBeInTheDocument();
+    expect(within(teardown).getByTestId('status-error')).toBeInTheDocument();
+    expect(within(teardown).getByRole('link', { name: /sam/ })).toHaveAttribute(
+      'href',
+      '/catalog/default/user/sam',
+    );
+    expect(
+      within(teardown).getByRole('link', { name: 'Open the task' }),
+    ).toHaveAttribute('href', '/create/tasks/b2c3');
+    expect(teardown.querySelector('time')).toHaveAttribute(
+      'dateTime',
+      '2026-12-02T09:30:00.000Z',
+    );
+    const apply = rowOf('plan and apply');
+    expect(within(apply).getByTestId('status-ok')).toBeInTheDocument();
+    expect(
+      within(apply).getByRole('link', { name: /pat/ }),
+    ).toBeInTheDocument();
+  });
+
+  it('says so when no task touched the environment', async () => {
+    renderCard(jest.fn(async () => answer({ ...history, tasks: [] })));
+    expect(
+      await screen.findByText(
+        'No task has touched this environment in the last 42 tasks of the portal.',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it("shows the backend's refusal, and asks again on refresh", async () => {
+    const fetch = jest.fn(async () =>
+      answer(
+        {
+          error: {
+            name: 'NotAllowedError',
+            message:
+              'You may not bpa.environment.read on system:default/bpa-demo',
+          },
+        },
+        403,
+      ),
+    );
+    renderCard(fetch);
+    expect(
+      await screen.findAllByText(
+        /Could not read the history of default\/bpa-demo \(HTTP 403\): You may not bpa.environment.read/,
+      ),
+    ).not.toHaveLength(0);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    await waitFor(() => expect(fetch).toHaveBeenCalledTimes(2));
+  });
+});
