@@ -78,6 +78,27 @@ describe('release and workloads, read from a real kube-apiserver', () => {
     await setStatus(`${base}/${name}`, { replicas, readyReplicas });
   }
 
+  async function pod(
+    name: string,
+    labels: Record<string, string>,
+    nodeName: string | undefined,
+    status: object,
+  ) {
+    const base = '/api/v1/namespaces/bpa-ns/pods';
+    await create(base, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, labels },
+      spec: {
+        ...(nodeName && { nodeName }),
+        // No token controller runs to make the service account's token.
+        automountServiceAccountToken: false,
+        containers: [{ name: labels.app, image: labels.app }],
+      },
+    });
+    await setStatus(`${base}/${name}`, status);
+  }
+
   async function helmRevision(
     release: string,
     version: number,
@@ -116,6 +137,12 @@ describe('release and workloads, read from a real kube-apiserver', () => {
         kind: 'Namespace',
         metadata: { name },
       });
+      // No controller manager makes it: pods need it to be admitted.
+      await create(`/api/v1/namespaces/${name}/serviceaccounts`, {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'default' },
+      });
     }
     await deployment('bpa-ns', 'bpa-ui', 'ui', 2, 2);
     await deployment('bpa-ns', 'kong', 'api-gateway', 2, 1);
@@ -145,6 +172,135 @@ describe('release and workloads, read from a real kube-apiserver', () => {
       numberMisscheduled: 0,
       desiredNumberScheduled: 4,
       numberReady: 0,
+    });
+
+    // Two of the four nodes, kong's two pods (one crash-looping) and a kafka
+    // pod waiting for a node; a Warning event about the crash loop.
+    for (const [name, role, zone] of [
+      ['ip-10-0-48-11.ec2.internal', 'node-1', 'us-east-1a'],
+      ['ip-10-0-64-12.ec2.internal', 'node-2', 'us-east-1b'],
+    ]) {
+      await create('/api/v1/nodes', {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: {
+          name,
+          labels: {
+            name: role,
+            'topology.kubernetes.io/zone': zone,
+            'node.kubernetes.io/instance-type': 'm5.4xlarge',
+          },
+        },
+      });
+      await setStatus(`/api/v1/nodes/${name}`, {
+        conditions: [
+          {
+            type: 'Ready',
+            status: role === 'node-1' ? 'True' : 'False',
+            reason: 'KubeletReady',
+            lastHeartbeatTime: '2026-12-01T10:00:00Z',
+            lastTransitionTime: '2026-12-01T09:00:00Z',
+          },
+        ],
+      });
+    }
+    await pod(
+      'kong-7f9c-a',
+      { app: 'kong', 'backstage.io/kubernetes-id': 'api-gateway' },
+      'ip-10-0-48-11.ec2.internal',
+      {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: 'True' }],
+        containerStatuses: [
+          {
+            name: 'kong',
+            ready: true,
+            restartCount: 1,
+            image: 'kong',
+            imageID: '',
+            state: { running: {} },
+          },
+        ],
+      },
+    );
+    await pod(
+      'kong-7f9c-b',
+      { app: 'kong', 'backstage.io/kubernetes-id': 'api-gateway' },
+      'ip-10-0-64-12.ec2.internal',
+      {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: 'False' }],
+        containerStatuses: [
+          {
+            name: 'kong',
+            ready: false,
+            restartCount: 6,
+            image: 'kong',
+            imageID: '',
+            state: { waiting: { reason: 'CrashLoopBackOff' } },
+          },
+        ],
+      },
+    );
+    await pod(
+      'kafka-2',
+      { app: 'kafka', 'backstage.io/kubernetes-id': 'kafka' },
+      undefined,
+      {
+        phase: 'Pending',
+        conditions: [
+          { type: 'PodScheduled', status: 'False', reason: 'Unschedulable' },
+        ],
+      },
+    );
+    for (const [name, involved, reason, message, last] of [
+      [
+        'kong-7f9c-b.backoff',
+        'kong-7f9c-b',
+        'BackOff',
+        'Back-off restarting failed container kong',
+        '2026-12-01T10:05:00Z',
+      ],
+      [
+        'kafka-2.failed',
+        'kafka-2',
+        'FailedScheduling',
+        "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity.",
+        '2026-12-01T10:01:00Z',
+      ],
+    ]) {
+      await create('/api/v1/namespaces/bpa-ns/events', {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name },
+        involvedObject: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          name: involved,
+          namespace: 'bpa-ns',
+        },
+        type: 'Warning',
+        reason,
+        message,
+        count: 4,
+        firstTimestamp: '2026-12-01T09:00:00Z',
+        lastTimestamp: last,
+      });
+    }
+    await create('/api/v1/namespaces/bpa-ns/events', {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'kong-7f9c-a.pulled' },
+      involvedObject: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        name: 'kong-7f9c-a',
+        namespace: 'bpa-ns',
+      },
+      type: 'Normal',
+      reason: 'Pulled',
+      message: 'Container image "kong" already present on machine',
+      lastTimestamp: '2026-12-01T10:06:00Z',
     });
 
     await helmRevision('bpa-rel', 1, 'superseded');
@@ -217,6 +373,7 @@ describe('release and workloads, read from a real kube-apiserver', () => {
           ready: 0,
           desired: 4,
           level: 'pending',
+          restarts: 0,
         },
         {
           kind: 'Deployment',
@@ -225,14 +382,17 @@ describe('release and workloads, read from a real kube-apiserver', () => {
           desired: 2,
           level: 'ok',
           component: 'ui',
+          restarts: 0,
         },
         {
+          // One of its pods is in a crash loop.
           kind: 'Deployment',
           name: 'kong',
           ready: 1,
           desired: 2,
-          level: 'pending',
+          level: 'error',
           component: 'api-gateway',
+          restarts: 7,
         },
         {
           kind: 'StatefulSet',
@@ -241,6 +401,84 @@ describe('release and workloads, read from a real kube-apiserver', () => {
           desired: 3,
           level: 'ok',
           component: 'kafka',
+          restarts: 0,
+        },
+      ],
+    });
+    expect(status.pods).toEqual({
+      data: [
+        {
+          name: 'kafka-2',
+          component: 'kafka',
+          workload: 'StatefulSet/kafka',
+          phase: 'Pending',
+          reason: 'Unschedulable',
+          ready: false,
+          restarts: 0,
+          level: 'pending',
+        },
+        {
+          name: 'kong-7f9c-a',
+          component: 'api-gateway',
+          workload: 'Deployment/kong',
+          node: 'ip-10-0-48-11.ec2.internal',
+          phase: 'Running',
+          ready: true,
+          restarts: 1,
+          level: 'ok',
+        },
+        {
+          name: 'kong-7f9c-b',
+          component: 'api-gateway',
+          workload: 'Deployment/kong',
+          node: 'ip-10-0-64-12.ec2.internal',
+          phase: 'Running',
+          reason: 'CrashLoopBackOff',
+          ready: false,
+          restarts: 6,
+          level: 'error',
+        },
+      ],
+    });
+    expect(status.nodes).toEqual({
+      data: [
+        {
+          name: 'ip-10-0-48-11.ec2.internal',
+          role: 'node-1',
+          zone: 'us-east-1a',
+          instanceType: 'm5.4xlarge',
+          status: 'Ready',
+          level: 'ok',
+        },
+        {
+          name: 'ip-10-0-64-12.ec2.internal',
+          role: 'node-2',
+          zone: 'us-east-1b',
+          instanceType: 'm5.4xlarge',
+          status: 'NotReady',
+          level: 'error',
+        },
+      ],
+    });
+    // Warnings only, newest first, with the component of the pod.
+    expect(status.events).toEqual({
+      data: [
+        {
+          object: 'Pod/kong-7f9c-b',
+          component: 'api-gateway',
+          reason: 'BackOff',
+          message: 'Back-off restarting failed container kong',
+          count: 4,
+          lastSeen: '2026-12-01T10:05:00.000Z',
+        },
+        {
+          object: 'Pod/kafka-2',
+          component: 'kafka',
+          reason: 'FailedScheduling',
+          message:
+            "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity.",
+          count: 4,
+          lastSeen: '2026-12-01T10:01:00.000Z',
         },
       ],
     });
@@ -286,6 +524,8 @@ describe('release and workloads, read from a real kube-apiserver', () => {
       },
     });
     expect(status.workloads).toEqual({ data: [] });
+    expect(status.pods).toEqual({ data: [] });
+    expect(status.events).toEqual({ data: [] });
   });
 
   it('reports a credential the API server refuses in both sections, without the credential', async () => {
@@ -310,8 +550,9 @@ describe('release and workloads, read from a real kube-apiserver', () => {
     const text = await response.text();
     const status = JSON.parse(text);
 
-    expect(status.release.error).toMatch(/HTTP 401/);
-    expect(status.workloads.error).toMatch(/HTTP 401/);
+    for (const section of ['release', 'workloads', 'nodes', 'pods', 'events']) {
+      expect(status[section].error).toMatch(/HTTP 401/);
+    }
     expect(status.cluster.data.level).toBe('ok');
     expect([text, ...backend.logs].join('\n')).not.toContain(refused);
   });

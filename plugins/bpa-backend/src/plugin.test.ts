@@ -137,9 +137,99 @@ describe('GET /api/bpa/environments/:namespace/:name/status', () => {
       state: 'planned',
       live: false,
       checkedAt: expect.any(String),
+      topology: expect.objectContaining({ region: 'us-east-1' }),
     });
-    expect(unknown).toMatchObject({ state: 'unknown', live: false });
+    // Without a recorded request there is no plan to draw either.
+    expect(unknown).toEqual({
+      entityRef: 'system:default/bpa-lab',
+      environment: 'bpa-lab',
+      state: 'unknown',
+      live: false,
+      checkedAt: expect.any(String),
+    });
     expect(Number.isNaN(Date.parse(planned.checkedAt))).toBe(false);
+    expect(sourceCalls()).toBe(0);
+  });
+
+  it("gives the plan's layout of a planned environment: zones and subnets, node roles, listeners, database, registry", async () => {
+    const otherZones = parseEnvironmentSpec({
+      ...REFERENCE_SPEC_INPUT,
+      name: 'bpa-other',
+      aws: {
+        ...REFERENCE_SPEC_INPUT.aws,
+        availabilityZones: ['us-east-1d', 'us-east-1e', 'us-east-1f'],
+      },
+      network: { ...REFERENCE_SPEC_INPUT.network, bastion: false },
+      rds: { multiAz: true },
+    });
+    const backend = await startStatusBackend({
+      entities: [
+        environmentSystem(spec, 'planned'),
+        environmentSystem(otherZones, 'planned'),
+      ],
+      sources: sources(),
+    });
+
+    const { topology } = await statusOf(backend);
+    const other = (
+      await statusOf(backend, '/environments/default/bpa-other/status')
+    ).topology;
+
+    expect(topology).toEqual({
+      region: 'us-east-1',
+      vpcCidr: '10.0.0.0/16',
+      podCidr: '100.64.0.0/16',
+      zones: [
+        {
+          name: 'us-east-1a',
+          publicSubnet: '10.0.0.0/20',
+          privateSubnet: '10.0.48.0/20',
+          podSubnet: '100.64.0.0/18',
+        },
+        {
+          name: 'us-east-1b',
+          publicSubnet: '10.0.16.0/20',
+          privateSubnet: '10.0.64.0/20',
+          podSubnet: '100.64.64.0/18',
+        },
+        {
+          name: 'us-east-1c',
+          publicSubnet: '10.0.32.0/20',
+          privateSubnet: '10.0.80.0/20',
+          podSubnet: '100.64.128.0/18',
+        },
+      ],
+      nodes: [
+        ['node-1', 'us-east-1a', ['zookeeper', 'kafka']],
+        ['node-2', 'us-east-1b', ['zookeeper', 'kafka']],
+        ['node-3', 'us-east-1c', ['zookeeper', 'kafka']],
+        ['node-4', 'us-east-1a', ['elk', 'prometheus', 'grafana']],
+      ].map(([role, zone, components]) => ({
+        role,
+        zone,
+        instanceType: 'm5.4xlarge',
+        labels: { name: role },
+        components,
+      })),
+      bastionZone: 'us-east-1a',
+      loadBalancer: { name: 'bpa-demo-alb', listeners: [443, 30101] },
+      database: {
+        identifier: 'bpa-demo-postgres',
+        instanceClass: 'db.m5d.2xlarge',
+        multiAz: false,
+      },
+      atlas: { clusterName: 'bpa-demo-mongo', tier: 'M30' },
+      registry: { repositories: ['bpa/sase-service', 'bpa/bpa-chart'] },
+      release: { name: 'bpa-rel', namespace: 'bpa-ns' },
+    });
+    expect(other?.nodes.map(n => n.zone)).toEqual([
+      'us-east-1d',
+      'us-east-1e',
+      'us-east-1f',
+      'us-east-1d',
+    ]);
+    expect(other?.bastionZone).toBeUndefined();
+    expect(other?.database.multiAz).toBe(true);
     expect(sourceCalls()).toBe(0);
   });
 
@@ -292,8 +382,85 @@ describe('GET /api/bpa/environments/:namespace/:name/status', () => {
       region: 'us-east-1',
       accountId: '123456789012',
     });
-    expect(status.release).toEqual({ error: CLUSTER_NOT_ACTIVE });
-    expect(status.workloads).toEqual({ error: CLUSTER_NOT_ACTIVE });
+    for (const section of [
+      'release',
+      'workloads',
+      'nodes',
+      'pods',
+      'events',
+    ] as const) {
+      expect(status[section]).toEqual({ error: CLUSTER_NOT_ACTIVE });
+    }
+    // The data stack rolled back: no instance; no endpoint to Atlas was made.
+    expect(status.database).toEqual({
+      data: {
+        identifier: 'bpa-demo-postgres',
+        status: 'NOT_FOUND',
+        level: 'absent',
+      },
+    });
+    expect(status.privateEndpoint).toEqual({
+      data: { status: 'NOT_FOUND', level: 'absent' },
+    });
+  });
+
+  it('reads the database with its zones and the Atlas private endpoint of an applied environment', async () => {
+    const multiAz = parseEnvironmentSpec({
+      ...REFERENCE_SPEC_INPUT,
+      rds: { multiAz: true },
+    });
+    const deployer = new StackDeployer({
+      cloudFormation: new CloudFormationClient({ region: spec.aws.region }),
+      logger: recordingLogger(),
+      clock,
+    });
+    const requests = stackRequests(multiAz);
+    await deployer.deploy(requests.network);
+    await deployer.deploy(requests.data);
+    aws.vpcEndpoints.add({
+      VpcEndpointId: 'vpce-0old',
+      State: 'Deleted',
+      Tags: [
+        { Key: 'bpa:environment', Value: 'bpa-demo' },
+        { Key: 'Name', Value: 'bpa-demo-atlas' },
+      ],
+    });
+    aws.vpcEndpoints.add({
+      VpcEndpointId: 'vpce-0abc',
+      State: 'PendingAcceptance',
+      Tags: [
+        { Key: 'bpa:environment', Value: 'bpa-demo' },
+        { Key: 'Name', Value: 'bpa-demo-atlas' },
+      ],
+    });
+    aws.vpcEndpoints.add({
+      VpcEndpointId: 'vpce-0other',
+      State: 'Available',
+      Tags: [
+        { Key: 'bpa:environment', Value: 'bpa-staging' },
+        { Key: 'Name', Value: 'bpa-staging-atlas' },
+      ],
+    });
+    const backend = await startStatusBackend({
+      entities: [environmentSystem(multiAz, 'applied')],
+      sources: sources(),
+    });
+
+    const status = await statusOf(backend);
+
+    expect(status.database).toEqual({
+      data: {
+        identifier: 'bpa-demo-postgres',
+        status: 'available',
+        level: 'ok',
+        zone: 'us-east-1a',
+        standbyZone: 'us-east-1b',
+      },
+    });
+    expect(status.privateEndpoint).toEqual({
+      data: { id: 'vpce-0abc', status: 'PendingAcceptance', level: 'pending' },
+    });
+    expect(status.topology?.database.multiAz).toBe(true);
   });
 
   it('shows what does not exist as absent', async () => {
@@ -418,6 +585,11 @@ describe('GET /api/bpa/environments/:namespace/:name/status', () => {
         status.atlas,
         status.release,
         status.workloads,
+        status.database,
+        status.privateEndpoint,
+        status.nodes,
+        status.pods,
+        status.events,
       ]) {
         expect(section).toEqual({
           error: expect.stringContaining(BPA_REQUEST_ANNOTATION),

@@ -14,7 +14,12 @@ import {
   systemEntityV1alpha1Validator,
 } from '@backstage/catalog-model';
 import { parseAllDocuments } from 'yaml';
-import { BPA_COMPONENTS, environmentEntities } from './entities';
+import {
+  BPA_COMPONENTS,
+  componentsWithDataIn,
+  environmentEntities,
+  registeredEnvironmentEntities,
+} from './entities';
 import { REFERENCE_SPEC_INPUT } from './reference';
 import { ENVIRONMENT_NAME_LENGTH } from './specChecks';
 import { parseEnvironmentSpec } from './validate';
@@ -232,7 +237,31 @@ describe('environmentEntities', () => {
     );
   });
 
-  it('matches examples/bpa-demo-environment.yaml, which the catalog loads', () => {
+  it("gives the cluster's Kubernetes tab every BPA pod of the release namespace, in its own cluster", () => {
+    expect(byName('bpa-demo-eks').metadata.annotations).toMatchObject({
+      'backstage.io/kubernetes-label-selector': 'backstage.io/kubernetes-id',
+      'backstage.io/kubernetes-namespace': 'bpa-ns',
+      'backstage.io/kubernetes-cluster': 'bpa-demo-eks',
+      'kubernetes.io/auth-provider': 'aws',
+      'kubernetes.io/x-k8s-aws-id': 'bpa-demo-eks',
+    });
+  });
+
+  it('knows which components keep their data in which node directories', () => {
+    expect(
+      referenceSpec.cluster.nodes.map(node =>
+        componentsWithDataIn(node.dataDirectories),
+      ),
+    ).toEqual([
+      ['zookeeper', 'kafka'],
+      ['zookeeper', 'kafka'],
+      ['zookeeper', 'kafka'],
+      ['elk', 'prometheus', 'grafana'],
+    ]);
+    expect(componentsWithDataIn(['scratch', 'kafka-logs'])).toEqual([]);
+  });
+
+  it('matches examples/bpa-demo-environment.yaml, which the catalog loads: a planned environment with its request', () => {
     const file = path.resolve(
       __dirname,
       '../../../examples/bpa-demo-environment.yaml',
@@ -240,6 +269,8 @@ describe('environmentEntities', () => {
     const documents = parseAllDocuments(fs.readFileSync(file, 'utf8')).map(
       document => document.toJS(),
     );
-    expect(documents).toEqual(entities);
+    expect(documents).toEqual(
+      registeredEnvironmentEntities(referenceSpec, 'planned'),
+    );
   });
 });

@@ -20,6 +20,9 @@ import type { EnvironmentSpec } from './spec';
 export const KUBERNETES_ID_ANNOTATION = 'backstage.io/kubernetes-id';
 export const KUBERNETES_NAMESPACE_ANNOTATION =
   'backstage.io/kubernetes-namespace';
+/** Which objects the Kubernetes plugin shows for an entity, as a label selector (instead of the id). */
+export const KUBERNETES_LABEL_SELECTOR_ANNOTATION =
+  'backstage.io/kubernetes-label-selector';
 /** Limits the Kubernetes plugin's lookup to the environment's own cluster (by cluster name). */
 export const KUBERNETES_CLUSTER_ANNOTATION = 'backstage.io/kubernetes-cluster';
 /** EKS cluster name the Kubernetes backend signs its STS token for. */
@@ -47,6 +50,11 @@ export interface BpaComponentDefinition {
   resources: BpaResourceRole[];
   /** Other BPA components it needs, by id. */
   components: string[];
+  /**
+   * The node data directories (`cluster.nodes[].dataDirectories`) holding
+   * its data: a node with one of them runs it. Stateless components have none.
+   */
+  dataDirectories?: RegExp;
 }
 
 /**
@@ -116,6 +124,7 @@ export const BPA_COMPONENTS: BpaComponentDefinition[] = [
       'ZooKeeper ensemble coordinating Kafka; data on node-1, node-2 and node-3.',
     resources: [],
     components: [],
+    dataDirectories: /^zookeeper\d*$/,
   },
   {
     id: 'kafka',
@@ -124,6 +133,7 @@ export const BPA_COMPONENTS: BpaComponentDefinition[] = [
       'Kafka brokers: the event bus between BPA services; data on node-1, node-2 and node-3.',
     resources: [],
     components: ['zookeeper'],
+    dataDirectories: /^kafka\d*$/,
   },
   {
     id: 'elk',
@@ -132,6 +142,7 @@ export const BPA_COMPONENTS: BpaComponentDefinition[] = [
       'Collects and indexes the logs of the services; data on node-4.',
     resources: [],
     components: [],
+    dataDirectories: /^elk$/,
   },
   {
     id: 'prometheus',
@@ -139,6 +150,7 @@ export const BPA_COMPONENTS: BpaComponentDefinition[] = [
     description: 'Metrics of the BPA services and nodes; data on node-4.',
     resources: [],
     components: [],
+    dataDirectories: /^metrices\/prometheus$/,
   },
   {
     id: 'grafana',
@@ -146,6 +158,7 @@ export const BPA_COMPONENTS: BpaComponentDefinition[] = [
     description: 'Dashboards over the Prometheus metrics; data on node-4.',
     resources: [],
     components: ['prometheus'],
+    dataDirectories: /^metrices\/grafana$/,
   },
   {
     id: 'ingress-controller',
@@ -156,6 +169,13 @@ export const BPA_COMPONENTS: BpaComponentDefinition[] = [
     components: [],
   },
 ];
+
+/** The BPA components whose data is in these node data directories, by id. */
+export function componentsWithDataIn(directories: string[]): string[] {
+  return BPA_COMPONENTS.filter(component =>
+    directories.some(directory => component.dataDirectories?.test(directory)),
+  ).map(component => component.id);
+}
 
 /** Values only known once the cluster exists (EKS DescribeCluster). */
 export interface EnvironmentEntityOptions {
@@ -306,6 +326,12 @@ function resourceParts(
           }),
           [ANNOTATION_KUBERNETES_AUTH_PROVIDER]: 'aws',
           [KUBERNETES_AWS_CLUSTER_ID_ANNOTATION]: names.eksCluster,
+          // The cluster's Kubernetes tab: every pod and workload of a BPA
+          // component (labelled as the components' kubernetes-id), in BPA's
+          // namespace of this cluster.
+          [KUBERNETES_LABEL_SELECTOR_ANNOTATION]: KUBERNETES_ID_ANNOTATION,
+          [KUBERNETES_NAMESPACE_ANNOTATION]: spec.bpa.namespace,
+          [KUBERNETES_CLUSTER_ANNOTATION]: names.eksCluster,
         },
         links: [
           {

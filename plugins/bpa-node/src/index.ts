@@ -15,8 +15,10 @@ export { renderSummary, estimateResourceCount } from './plan/summary';
 export { refusedChanges } from './plan/changes';
 export type { RefusedChange } from './plan/changes';
 export {
+  LISTENER_PORTS,
   environmentRepositories,
   renderStackTemplates,
+  subnetLayout,
 } from './plan/cloudformation';
 export { describeReference } from './plan/incluster';
 export type { Reference } from './plan/incluster';

@@ -26,8 +26,11 @@ import {
   REFERENCE_SPEC_INPUT,
 } from '@internal/backstage-plugin-bpa-common';
 import { screen, within } from '@testing-library/react';
+import { REFERENCE_TOPOLOGY, liveStatus } from './architecture/testFixtures';
 import {
   componentEnvironmentCard,
+  componentHealthCard,
+  environmentArchitectureContent,
   environmentCard,
   environmentComponentsContent,
   environmentStatusCard,
@@ -264,5 +267,254 @@ describe('BPA component card', () => {
         'backstage.io/kubernetes-id=auth-service in namespace bpa-ns',
       ),
     ).toBeInTheDocument();
+  });
+});
+
+/** The bpa backend answering `body` for every status request. */
+const statusApis = (body: unknown) => {
+  const fetch = jest.fn(
+    async () =>
+      new Response(JSON.stringify(body), {
+        headers: { 'Content-Type': 'application/json' },
+      }),
+  );
+  return {
+    fetch,
+    apis: [
+      mockApis.discovery({ baseUrl: 'http://portal.test' }),
+      mockApis.fetch({ baseImplementation: fetch }),
+      catalogApiMock({ entities: demo }),
+    ],
+  };
+};
+
+/** The box of the architecture picture drawn for `id`. */
+const drawn = (id: string) => {
+  const box = document.querySelector(`[data-box="${id}"]`);
+  if (!box) throw new Error(`no box ${id}`);
+  return box;
+};
+
+describe('BPA architecture tab', () => {
+  it('is an Architecture tab on environment Systems', () => {
+    const tester = createExtensionTester(environmentArchitectureContent);
+    expect(tester.get(EntityContentBlueprint.dataRefs.title)).toBe(
+      'Architecture',
+    );
+    const appliesTo = tester.get(
+      EntityContentBlueprint.dataRefs.filterFunction,
+    )!;
+    expect(appliesTo(demoSystem)).toBe(true);
+    expect(appliesTo(plainSystem)).toBe(false);
+  });
+
+  it('draws a planned environment from its plan, every part grey and linked to its entity', async () => {
+    const { apis, fetch } = statusApis({
+      entityRef: 'system:default/bpa-demo',
+      environment: 'bpa-demo',
+      state: 'planned',
+      live: false,
+      checkedAt: '2025-05-01T10:00:00.000Z',
+      topology: REFERENCE_TOPOLOGY,
+    });
+    renderTestApp({
+      extensions: [
+        createTestEntityPage({ entity: demoSystem }),
+        environmentArchitectureContent,
+      ],
+      apis,
+    });
+
+    expect(
+      await screen.findByRole('img', {
+        name: 'Planned architecture of bpa-demo (not applied)',
+      }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Architecture (planned)')).toBeInTheDocument();
+    expect(fetch).toHaveBeenCalledWith(
+      'http://portal.test/api/bpa/environments/default/bpa-demo/status',
+      expect.anything(),
+    );
+    const states = new Set(
+      Array.from(document.querySelectorAll('[data-state]'))
+        .filter(e => e.getAttribute('data-kind') !== 'legend')
+        .map(e => e.getAttribute('data-state')),
+    );
+    expect([...states]).toEqual(['planned']);
+    // Each part is a link (the test app does not mount the catalog's
+    // entity pages, so where they lead is the layout test's to check).
+    for (const part of [
+      /^Node node-1 · m5.4xlarge in us-east-1a/,
+      /^kafka on node-2: planned/,
+      /^Application Load Balancer bpa-demo-alb/,
+      /^Interface VPC endpoint to the Atlas PrivateLink/,
+    ]) {
+      expect(screen.getByRole('link', { name: part })).toBeInTheDocument();
+    }
+    expect(screen.getByText('HTTPS :30101')).toBeInTheDocument();
+  });
+
+  it('colours an applied environment by its live state', async () => {
+    const { apis } = statusApis(liveStatus());
+    renderTestApp({
+      extensions: [
+        createTestEntityPage({ entity: demoSystem }),
+        environmentArchitectureContent,
+      ],
+      apis,
+    });
+
+    await screen.findByRole('img', { name: 'Live architecture of bpa-demo' });
+    expect(drawn('node/node-1/workflow-engine')).toHaveAttribute(
+      'data-state',
+      'failing',
+    );
+    expect(drawn('node/node-1/kafka')).toHaveAttribute('data-state', 'ok');
+    expect(drawn('rds/primary')).toHaveAttribute('data-state', 'ok');
+    expect(drawn('unplaced/ingress-controller')).toHaveAttribute(
+      'data-state',
+      'pending',
+    );
+  });
+
+  it('says when there is no plan to draw', async () => {
+    const { apis } = statusApis({
+      entityRef: 'system:default/bpa-demo',
+      environment: 'bpa-demo',
+      state: 'unknown',
+      live: false,
+      checkedAt: '2025-05-01T10:00:00.000Z',
+    });
+    renderTestApp({
+      extensions: [
+        createTestEntityPage({ entity: demoSystem }),
+        environmentArchitectureContent,
+      ],
+      apis,
+    });
+    expect(
+      await screen.findByText(/There is no plan to draw/),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('img')).not.toBeInTheDocument();
+  });
+});
+
+describe('BPA component health card', () => {
+  const camunda = find('bpa-demo-workflow-engine');
+  const withEvents = liveStatus({
+    workloads: {
+      data: [
+        {
+          kind: 'Deployment',
+          name: 'camunda',
+          ready: 0,
+          desired: 1,
+          level: 'error',
+          component: 'workflow-engine',
+          restarts: 7,
+        },
+        {
+          kind: 'StatefulSet',
+          name: 'kafka',
+          ready: 3,
+          desired: 3,
+          level: 'ok',
+          component: 'kafka',
+          restarts: 0,
+        },
+      ],
+    },
+    events: {
+      data: [
+        {
+          object: 'Pod/camunda-1',
+          component: 'workflow-engine',
+          reason: 'BackOff',
+          message: 'Back-off restarting failed container camunda',
+          count: 31,
+          lastSeen: '2026-12-01T09:59:00.000Z',
+        },
+        {
+          object: 'Pod/kafka-0',
+          component: 'kafka',
+          reason: 'Unhealthy',
+          message: 'Readiness probe failed',
+          count: 1,
+          lastSeen: '2026-12-01T09:58:00.000Z',
+        },
+      ],
+    },
+  });
+
+  it('is shown on BPA components only', () => {
+    const appliesTo = createExtensionTester(componentHealthCard).get(
+      EntityCardBlueprint.dataRefs.filterFunction,
+    )!;
+    expect(appliesTo(camunda)).toBe(true);
+    expect(appliesTo(demoSystem)).toBe(false);
+  });
+
+  it("shows the component's workloads, its pods with their nodes, and its last warning events", async () => {
+    const { apis, fetch } = statusApis(withEvents);
+    renderTestApp({
+      extensions: [
+        createTestEntityPage({ entity: camunda }),
+        componentHealthCard,
+      ],
+      apis,
+    });
+
+    await screen.findByText('Health');
+    const workloads = (await screen.findByText('Workloads')).closest(
+      '.MuiPaper-root',
+    ) as HTMLElement;
+    const deployment = rowOf(workloads, 'Deployment/camunda');
+    expect(within(deployment).getByText('0/1')).toBeInTheDocument();
+    expect(within(deployment).getByTestId('status-error')).toBeInTheDocument();
+    expect(within(deployment).getByText('7')).toBeInTheDocument();
+    expect(within(workloads).queryByText('StatefulSet/kafka')).toBeNull();
+
+    const pods = screen
+      .getByText('Pods')
+      .closest('.MuiPaper-root') as HTMLElement;
+    const pod = rowOf(pods, 'camunda-1');
+    expect(
+      within(pod).getByText('ip-10-0-48-11.ec2.internal (node-1)'),
+    ).toBeInTheDocument();
+    expect(
+      within(pod).getByText('CrashLoopBackOff, not ready'),
+    ).toBeInTheDocument();
+
+    const events = screen
+      .getByText('Last warning events')
+      .closest('.MuiPaper-root') as HTMLElement;
+    expect(
+      within(events).getByText(
+        'Back-off restarting failed container camunda (×31)',
+      ),
+    ).toBeInTheDocument();
+    expect(within(events).queryByText(/Readiness probe/)).toBeNull();
+    expect(fetch).toHaveBeenCalledWith(
+      'http://portal.test/api/bpa/environments/default/bpa-demo/status',
+      expect.anything(),
+    );
+  });
+
+  it('explains a component of an environment that is not applied', async () => {
+    const { apis } = statusApis({
+      entityRef: 'system:default/bpa-demo',
+      environment: 'bpa-demo',
+      state: 'planned',
+      live: false,
+      checkedAt: '2025-05-01T10:00:00.000Z',
+    });
+    renderTestApp({
+      extensions: [
+        createTestEntityPage({ entity: camunda }),
+        componentHealthCard,
+      ],
+      apis,
+    });
+    expect(await screen.findByText(/^Not applied yet/)).toBeInTheDocument();
   });
 });

@@ -49,6 +49,20 @@ export const environmentHistoryCard = EntityCardBlueprint.make({
   },
 });
 
+/** `entity-content:bpa/architecture`: the picture of an environment, planned or live. */
+export const environmentArchitectureContent = EntityContentBlueprint.make({
+  name: 'architecture',
+  params: {
+    path: '/architecture',
+    title: 'Architecture',
+    filter: isEnvironmentSystem,
+    loader: () =>
+      import('./components/EnvironmentArchitectureContent').then(m => (
+        <m.EnvironmentArchitectureContent />
+      )),
+  },
+});
+
 /** `entity-content:bpa/components`: the "BPA components" tab of an environment. */
 export const environmentComponentsContent = EntityContentBlueprint.make({
   name: 'components',
@@ -72,6 +86,18 @@ export const componentEnvironmentCard = EntityCardBlueprint.make({
     loader: () =>
       import('./components/ComponentEnvironmentCard').then(m => (
         <m.ComponentEnvironmentCard />
+      )),
+  },
+});
+
+/** `entity-card:bpa/component-health`: on a BPA component, its workloads, pods and warning events. */
+export const componentHealthCard = EntityCardBlueprint.make({
+  name: 'component-health',
+  params: {
+    filter: isEnvironmentComponent,
+    loader: () =>
+      import('./components/ComponentHealthCard').then(m => (
+        <m.ComponentHealthCard />
       )),
   },
 });

@@ -1,6 +1,8 @@
 import { createFrontendPlugin } from '@backstage/frontend-plugin-api';
 import {
   componentEnvironmentCard,
+  componentHealthCard,
+  environmentArchitectureContent,
   environmentCard,
   environmentComponentsContent,
   environmentHistoryCard,
@@ -15,7 +17,9 @@ export const bpaPlugin = createFrontendPlugin({
     environmentCard,
     environmentStatusCard,
     environmentHistoryCard,
+    environmentArchitectureContent,
     environmentComponentsContent,
     componentEnvironmentCard,
+    componentHealthCard,
   ],
 });

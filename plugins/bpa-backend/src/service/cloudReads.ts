@@ -1,8 +1,12 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DescribeVpcEndpointsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import {
   AtlasClusterStatus,
   ClusterStatus,
+  DatabaseStatus,
+  PrivateEndpointStatus,
   STACK_KINDS,
   StackKind,
   StackStatus,
@@ -11,8 +15,10 @@ import { AtlasApi, describeStack } from '@internal/backstage-plugin-bpa-node';
 import {
   NOT_FOUND,
   atlasClusterLevel,
+  databaseLevel,
   eksClusterLevel,
   stackLevel,
+  vpcEndpointLevel,
 } from './levels';
 
 const messageOf = (error: unknown) =>
@@ -78,5 +84,67 @@ export async function readAtlasCluster(
     status,
     level: atlasClusterLevel(status),
     ...(cluster?.mongoDBVersion && { mongoDBVersion: cluster.mongoDBVersion }),
+  };
+}
+
+/** The RDS instance: its status, and the zones of the primary and (Multi-AZ) the standby. */
+export async function readDatabase(
+  rds: RDSClient,
+  identifier: string,
+): Promise<DatabaseStatus> {
+  try {
+    const { DBInstances } = await rds.send(
+      new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }),
+    );
+    const instance = DBInstances?.[0];
+    const status = instance?.DBInstanceStatus ?? NOT_FOUND;
+    return {
+      identifier,
+      status,
+      level: databaseLevel(status),
+      ...(instance?.AvailabilityZone && { zone: instance.AvailabilityZone }),
+      ...(instance?.MultiAZ &&
+        instance.SecondaryAvailabilityZone && {
+          standbyZone: instance.SecondaryAvailabilityZone,
+        }),
+    };
+  } catch (error) {
+    if ((error as Error)?.name === 'DBInstanceNotFoundFault') {
+      return { identifier, status: NOT_FOUND, level: 'absent' };
+    }
+    throw new Error(`DescribeDBInstances ${identifier}: ${messageOf(error)}`);
+  }
+}
+
+/**
+ * The environment's interface endpoint to Atlas: bpa:atlas:private-endpoint
+ * tags it with the environment and names it `<environment>-atlas`.
+ */
+export async function readPrivateEndpoint(
+  ec2: EC2Client,
+  environment: string,
+): Promise<PrivateEndpointStatus> {
+  let endpoints;
+  try {
+    ({ VpcEndpoints: endpoints } = await ec2.send(
+      new DescribeVpcEndpointsCommand({
+        Filters: [
+          { Name: 'tag:bpa:environment', Values: [environment] },
+          { Name: 'tag:Name', Values: [`${environment}-atlas`] },
+        ],
+      }),
+    ));
+  } catch (error) {
+    throw new Error(`DescribeVpcEndpoints: ${messageOf(error)}`);
+  }
+  // A deleted endpoint lingers in the answers for a while: it is not there.
+  const endpoint = (endpoints ?? []).find(
+    e => (e.State ?? '').toLowerCase() !== 'deleted',
+  );
+  const status = endpoint?.State ?? NOT_FOUND;
+  return {
+    ...(endpoint?.VpcEndpointId && { id: endpoint.VpcEndpointId }),
+    status,
+    level: vpcEndpointLevel(status),
   };
 }

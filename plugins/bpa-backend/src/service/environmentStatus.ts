@@ -12,9 +12,23 @@ import {
   supportedVersionsIncluding,
   validateEnvironmentSpec,
 } from '@internal/backstage-plugin-bpa-common';
-import { readAtlasCluster, readEksCluster, readStacks } from './cloudReads';
-import { readHelmRelease, readWorkloads } from './kubernetesReads';
+import {
+  readAtlasCluster,
+  readDatabase,
+  readEksCluster,
+  readPrivateEndpoint,
+  readStacks,
+} from './cloudReads';
+import {
+  podStatuses,
+  readHelmRelease,
+  readNamespaceObjects,
+  readNodes,
+  readWarningEvents,
+  workloadStatuses,
+} from './kubernetesReads';
 import { StatusSources } from './sources';
+import { environmentTopology } from './topology';
 
 /** The live status of environments, read from their sources and kept briefly. */
 export interface EnvironmentStatusService {
@@ -35,10 +49,20 @@ export interface EnvironmentStatusServiceOptions {
   sourceTimeoutMs: number;
 }
 
-type Sections = Pick<
-  EnvironmentStatus,
-  'stacks' | 'cluster' | 'atlas' | 'release' | 'workloads'
->;
+/** The parts of a live status, each read from its own source. */
+const SECTIONS = [
+  'stacks',
+  'cluster',
+  'atlas',
+  'release',
+  'workloads',
+  'database',
+  'privateEndpoint',
+  'nodes',
+  'pods',
+  'events',
+] as const;
+type Sections = Pick<EnvironmentStatus, (typeof SECTIONS)[number]>;
 /** What the cache stores: plain JSON. */
 type CachedValue = Parameters<CacheService['set']>[1];
 
@@ -131,30 +155,71 @@ export function createEnvironmentStatusService(
     const read = <T>(source: string, fn: () => Promise<T>) =>
       section(spec.name, source, fn);
 
-    const [stacks, cluster, atlasCluster, release, workloads] =
-      await Promise.all([
-        read('CloudFormation stacks', async () =>
-          readStacks((await aws()).cloudFormation, names.stack),
+    const namespace = spec.bpa.namespace;
+    // Workloads, pods and events are made from one listing of the namespace.
+    const objects = once(async () =>
+      readNamespaceObjects(await kubeConfig(), namespace),
+    );
+
+    const [
+      stacks,
+      cluster,
+      atlasCluster,
+      release,
+      workloads,
+      database,
+      privateEndpoint,
+      nodes,
+      pods,
+      events,
+    ] = await Promise.all([
+      read('CloudFormation stacks', async () =>
+        readStacks((await aws()).cloudFormation, names.stack),
+      ),
+      read('EKS cluster', async () =>
+        readEksCluster((await aws()).eks, names.eksCluster),
+      ),
+      atlas
+        ? read('Atlas cluster', () =>
+            readAtlasCluster(atlas, spec.atlas.projectId, names.atlasCluster),
+          )
+        : { error: ATLAS_NOT_CONFIGURED },
+      read('Helm release', async () =>
+        readHelmRelease(await kubeConfig(), {
+          name: spec.bpa.releaseName,
+          namespace,
+        }),
+      ),
+      read('workloads', async () => workloadStatuses(await objects())),
+      read('RDS instance', async () =>
+        readDatabase((await aws()).rds, names.rdsInstance),
+      ),
+      read('Atlas private endpoint', async () =>
+        readPrivateEndpoint((await aws()).ec2, spec.name),
+      ),
+      read('nodes', async () => readNodes(await kubeConfig())),
+      read('pods', async () => podStatuses(await objects())),
+      read('events', async () =>
+        readWarningEvents(
+          await kubeConfig(),
+          namespace,
+          // Events still show when the listing failed, without their components.
+          await objects().catch(() => undefined),
         ),
-        read('EKS cluster', async () =>
-          readEksCluster((await aws()).eks, names.eksCluster),
-        ),
-        atlas
-          ? read('Atlas cluster', () =>
-              readAtlasCluster(atlas, spec.atlas.projectId, names.atlasCluster),
-            )
-          : { error: ATLAS_NOT_CONFIGURED },
-        read('Helm release', async () =>
-          readHelmRelease(await kubeConfig(), {
-            name: spec.bpa.releaseName,
-            namespace: spec.bpa.namespace,
-          }),
-        ),
-        read('workloads', async () =>
-          readWorkloads(await kubeConfig(), spec.bpa.namespace),
-        ),
-      ]);
-    return { stacks, cluster, atlas: atlasCluster, release, workloads };
+      ),
+    ]);
+    return {
+      stacks,
+      cluster,
+      atlas: atlasCluster,
+      release,
+      workloads,
+      database,
+      privateEndpoint,
+      nodes,
+      pods,
+      events,
+    };
   }
 
   async function readLive(
@@ -183,17 +248,20 @@ export function createEnvironmentStatusService(
       const annotations = system.metadata.annotations ?? {};
       const environment =
         annotations[BPA_ENVIRONMENT_ANNOTATION] ?? system.metadata.name;
+      const recorded = recordedSpec(annotations);
       const answer: EnvironmentStatus = {
         entityRef,
         environment,
         state: annotations[BPA_STATE_ANNOTATION] ?? 'unknown',
         live: false,
         checkedAt: new Date().toISOString(),
+        ...('spec' in recorded && {
+          topology: environmentTopology(recorded.spec),
+        }),
       };
       // Nothing has been created before the apply: there is nothing to look at.
       if (answer.state !== 'applied') return answer;
 
-      const recorded = recordedSpec(annotations);
       if ('problem' in recorded) {
         logger.warn(
           `Live status of BPA environment ${environment}: ${BPA_REQUEST_ANNOTATION} cannot be used: ${recorded.problem}`,
@@ -201,11 +269,7 @@ export function createEnvironmentStatusService(
         const unreadable = { error: UNREADABLE_REQUEST };
         return {
           ...answer,
-          stacks: unreadable,
-          cluster: unreadable,
-          atlas: unreadable,
-          release: unreadable,
-          workloads: unreadable,
+          ...Object.fromEntries(SECTIONS.map(name => [name, unreadable])),
         };
       }
 

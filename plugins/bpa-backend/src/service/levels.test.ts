@@ -1,8 +1,12 @@
 import {
   atlasClusterLevel,
+  databaseLevel,
   eksClusterLevel,
   helmReleaseLevel,
+  nodeLevel,
+  podLevel,
   stackLevel,
+  vpcEndpointLevel,
   workloadLevel,
 } from './levels';
 
@@ -68,5 +72,50 @@ describe('status levels', () => {
     [0, 0, 'absent'],
   ])('a workload with %i of %i pods ready is %s', (ready, desired, level) => {
     expect(workloadLevel(ready, desired)).toBe(level);
+  });
+
+  it.each([
+    ['Running', true, undefined, 'ok'],
+    ['Running', false, undefined, 'pending'],
+    ['Pending', false, 'Unschedulable', 'pending'],
+    ['Pending', false, 'ContainerCreating', 'pending'],
+    ['Running', false, 'CrashLoopBackOff', 'error'],
+    ['Pending', false, 'ImagePullBackOff', 'error'],
+    ['Running', false, 'OOMKilled', 'error'],
+    ['Failed', false, 'Evicted', 'error'],
+    ['Succeeded', false, 'Completed', 'ok'],
+  ])('a %s pod (ready: %s, %s) is %s', (phase, ready, reason, level) => {
+    expect(podLevel({ phase, ready, reason })).toBe(level);
+  });
+
+  it.each([
+    ['Ready', 'ok'],
+    ['NotReady', 'error'],
+    ['Unknown', 'pending'],
+  ])('a %s node is %s', (status, level) => {
+    expect(nodeLevel(status)).toBe(level);
+  });
+
+  it.each([
+    ['available', 'ok'],
+    ['creating', 'pending'],
+    ['backing-up', 'pending'],
+    ['modifying', 'pending'],
+    ['storage-full', 'error'],
+    ['failed', 'error'],
+    ['NOT_FOUND', 'absent'],
+  ])('RDS instance %s is %s', (status, level) => {
+    expect(databaseLevel(status)).toBe(level);
+  });
+
+  it.each([
+    ['available', 'ok'],
+    ['Available', 'ok'],
+    ['pendingAcceptance', 'pending'],
+    ['rejected', 'error'],
+    ['failed', 'error'],
+    ['NOT_FOUND', 'absent'],
+  ])('VPC endpoint %s is %s', (state, level) => {
+    expect(vpcEndpointLevel(state)).toBe(level);
   });
 });

@@ -70,3 +70,77 @@ export function workloadLevel(ready: number, desired: number): StatusLevel {
   if (desired === 0) return 'absent';
   return ready >= desired ? 'ok' : 'pending';
 }
+
+/** Container states that will not get better by waiting. */
+const FAILING_CONTAINER_REASONS = new Set([
+  'CrashLoopBackOff',
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+  'OOMKilled',
+]);
+
+/**
+ * A pod: failing when it failed or a container is stuck in a state
+ * Kubernetes only retries (a crash loop, an image it cannot pull), pending
+ * while it is scheduled, starting or not ready yet.
+ */
+export function podLevel(pod: {
+  phase: string;
+  ready: boolean;
+  reason?: string;
+}): StatusLevel {
+  if (pod.phase === 'Failed' || pod.phase === 'Unknown') return 'error';
+  if (pod.reason && FAILING_CONTAINER_REASONS.has(pod.reason)) return 'error';
+  if (pod.phase === 'Succeeded') return 'ok';
+  return pod.ready ? 'ok' : 'pending';
+}
+
+/** A node's Ready condition. */
+export function nodeLevel(ready: string): StatusLevel {
+  if (ready === 'Ready') return 'ok';
+  return ready === 'NotReady' ? 'error' : 'pending';
+}
+
+const RDS_FAILED = new Set([
+  'failed',
+  'inaccessible-encryption-credentials',
+  'inaccessible-encryption-credentials-recoverable',
+  'incompatible-network',
+  'incompatible-option-group',
+  'incompatible-parameters',
+  'incompatible-restore',
+  'insufficient-capacity',
+  'restore-error',
+  'storage-full',
+  'stopped',
+  'deleting',
+]);
+
+/**
+ * An RDS instance status. RDS has many passing states (backing-up,
+ * modifying, upgrading, ...): whatever is neither available nor listed as
+ * failed is pending.
+ */
+export function databaseLevel(status: string): StatusLevel {
+  if (status === NOT_FOUND) return 'absent';
+  if (status === 'available') return 'ok';
+  return RDS_FAILED.has(status) ? 'error' : 'pending';
+}
+
+/** An interface VPC endpoint's state (EC2 writes them in camel case). */
+export function vpcEndpointLevel(state: string): StatusLevel {
+  if (state === NOT_FOUND) return 'absent';
+  switch (state.toLowerCase()) {
+    case 'available':
+      return 'ok';
+    case 'pending':
+    case 'pendingacceptance':
+      return 'pending';
+    default:
+      return 'error';
+  }
+}

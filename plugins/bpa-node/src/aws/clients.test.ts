@@ -24,6 +24,7 @@ const everyClient = (clients: AwsClients) => [
   clients.acm,
   clients.rds,
   clients.ssm,
+  clients.ec2,
 ];
 
 describe('createAwsClientFactory', () => {

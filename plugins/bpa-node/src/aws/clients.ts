@@ -1,6 +1,7 @@
 import { ACMClient } from '@aws-sdk/client-acm';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -30,10 +31,12 @@ export interface AwsClients {
   autoScaling: AutoScalingClient;
   /** Checks the listeners' certificate before the edge stack is deployed. */
   acm: ACMClient;
-  /** Lists the final snapshots a teardown leaves. */
+  /** Lists the final snapshots a teardown leaves; reads the database instance (live status). */
   rds: RDSClient;
   /** Looks up the bastion's AMI (AWS's public parameters). */
   ssm: SSMClient;
+  /** Reads the Atlas PrivateLink endpoint (live status). */
+  ec2: EC2Client;
 }
 
 export interface AwsClientFactory {
@@ -135,6 +138,7 @@ export function createAwsClientFactory(
         acm: new ACMClient(common),
         rds: new RDSClient(common),
         ssm: new SSMClient(common),
+        ec2: new EC2Client(common),
       };
     },
   };

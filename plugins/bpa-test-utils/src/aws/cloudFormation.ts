@@ -223,6 +223,28 @@ export class SimulatedCloudFormation {
       });
   }
 
+  /** The resources of one type in the live stacks, with their stack's name and status. */
+  resourcesOfType(
+    type: string,
+  ): Array<{
+    stackName: string;
+    status: string;
+    properties: Record<string, unknown>;
+  }> {
+    this.advance();
+    return this.stacks
+      .filter(s => !s.deleted && s.deployed)
+      .flatMap(s =>
+        Object.values(s.deployed!.template.resources)
+          .filter(r => r.Type === type)
+          .map(r => ({
+            stackName: s.stackName,
+            status: this.statusOf(s),
+            properties: (r.Properties ?? {}) as Record<string, unknown>,
+          })),
+      );
+  }
+
   private live(ref: string): SimStack | undefined {
     this.advance();
     return this.stacks.find(

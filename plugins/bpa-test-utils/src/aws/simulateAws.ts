@@ -16,6 +16,7 @@ import {
   DescribeAutoScalingGroupsCommand,
   DetachLoadBalancerTargetGroupsCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { DescribeVpcEndpointsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
 import {
   ACMClient,
@@ -25,8 +26,13 @@ import {
 import { STSClient } from '@aws-sdk/client-sts';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { SimulatedCloudFormation } from './cloudFormation';
+import { SimulatedDatabases } from './databases';
 import { simulateIdentity } from './identity';
 import { SimulatedNodeGroups } from './nodeGroups';
 import { TEST_PARAMETERS } from './fixtures';
@@ -34,22 +40,26 @@ import { SimulatedAwsOptions } from './options';
 import { SimulatedSsm } from './ssm';
 import { SimulatedLogs } from './logs';
 import { SimulatedRds } from './rds';
+import { SimulatedVpcEndpoints } from './vpcEndpoints';
 
 /**
  * A simulated AWS account, installed with aws-sdk-client-mock so that every
  * SDK client the code under test builds talks to it: CloudFormation
  * (./cloudFormation), EKS node groups and Auto Scaling (./nodeGroups), STS
  * and IAM (./identity), ACM's certificate, SSM parameters (./ssm), RDS
- * snapshots (./rds), and the log groups stacks and EKS make (./logs), on the
+ * snapshots (./rds) and instances of the stacks (./databases), VPC endpoints
+ * (./vpcEndpoints), and the log groups stacks and EKS make (./logs), on the
  * clock of the options (./clock).
  */
-/** The simulated AWS, wired into every CloudFormation, STS, IAM, EKS, Auto Scaling, ACM, SSM and RDS client. */
+/** The simulated AWS, wired into every CloudFormation, STS, IAM, EKS, Auto Scaling, ACM, SSM, RDS and EC2 client. */
 export function simulateAws(options: SimulatedAwsOptions) {
   const cloudFormation = new SimulatedCloudFormation(options);
   const nodeGroups = new SimulatedNodeGroups(cloudFormation);
   const parameters = new SimulatedSsm();
   const rdsSnapshots = new SimulatedRds(cloudFormation);
   const logs = new SimulatedLogs(cloudFormation);
+  const databases = new SimulatedDatabases(cloudFormation, options.region);
+  const vpcEndpoints = new SimulatedVpcEndpoints();
   const cfn = mockClient(CloudFormationClient);
   const sts = mockClient(STSClient);
   const iam = mockClient(IAMClient);
@@ -58,6 +68,7 @@ export function simulateAws(options: SimulatedAwsOptions) {
   const acm = mockClient(ACMClient);
   const ssm = mockClient(SSMClient);
   const rds = mockClient(RDSClient);
+  const ec2 = mockClient(EC2Client);
   const callerArn =
     options.callerArn ??
     `arn:aws:sts::${
@@ -130,6 +141,12 @@ export function simulateAws(options: SimulatedAwsOptions) {
   rds
     .on(DescribeDBSnapshotsCommand)
     .callsFake(handle(i => rdsSnapshots.describeDBSnapshots(i)));
+  rds
+    .on(DescribeDBInstancesCommand)
+    .callsFake(handle(i => databases.describeDBInstances(i)));
+  ec2
+    .on(DescribeVpcEndpointsCommand)
+    .callsFake(handle(i => vpcEndpoints.describeVpcEndpoints(i)));
 
   simulateIdentity(options, sts, iam, callerArn);
 
@@ -137,14 +154,15 @@ export function simulateAws(options: SimulatedAwsOptions) {
     calls(): unknown[];
     resetHistory(): unknown;
     restore(): unknown;
-  }> = [cfn, sts, iam, eks, autoScaling, acm, ssm, rds];
+  }> = [cfn, sts, iam, eks, autoScaling, acm, ssm, rds, ec2];
   return {
     cloudFormation,
     nodeGroups,
     ssm: parameters,
     rds: rdsSnapshots,
     logs,
-    mocks: { cfn, sts, iam, eks, autoScaling, acm, ssm, rds },
+    vpcEndpoints,
+    mocks: { cfn, sts, iam, eks, autoScaling, acm, ssm, rds, ec2 },
     /** AWS API calls made so far, every service. */
     callCount: () => all.reduce((n, m) => n + m.calls().length, 0),
     /** CloudFormation calls so far, in order, by command name (`CreateChangeSet`). */

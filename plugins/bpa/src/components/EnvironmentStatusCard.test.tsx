@@ -82,6 +82,7 @@ const applied: EnvironmentStatus = {
         desired: 3,
         level: 'pending',
         component: 'kafka',
+        restarts: 0,
       },
     ],
   },

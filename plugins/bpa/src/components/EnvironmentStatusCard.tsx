@@ -3,10 +3,6 @@ import {
   InfoCard,
   Progress,
   ResponseErrorPanel,
-  StatusAborted,
-  StatusError,
-  StatusOK,
-  StatusPending,
   StructuredMetadataTable,
   Table,
   TableColumn,
@@ -15,61 +11,13 @@ import { useEntity } from '@backstage/plugin-catalog-react';
 import {
   EnvironmentStatus,
   StackStatus,
-  StatusLevel,
   StatusSection,
   WorkloadStatus,
 } from '@internal/backstage-plugin-bpa-common';
 import Box from '@material-ui/core/Box';
-import IconButton from '@material-ui/core/IconButton';
-import SvgIcon from '@material-ui/core/SvgIcon';
-import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
+import { Level, StatusHeader, notLiveMessage } from './statusParts';
 import { useEnvironmentStatus } from './useEnvironmentStatus';
-
-const indicators: Record<
-  StatusLevel,
-  (props: { children: ReactNode }) => JSX.Element
-> = {
-  ok: StatusOK,
-  pending: StatusPending,
-  error: StatusError,
-  absent: StatusAborted,
-};
-
-/** A status as its source words it, with the indicator of its level. */
-function Level(props: { level: StatusLevel; children: ReactNode }) {
-  // A level a newer backend adds reads as neutral rather than breaking the card.
-  const Indicator = indicators[props.level] ?? StatusAborted;
-  return <Indicator>{props.children}</Indicator>;
-}
-
-/** A circular arrow (the plugin has no icon package to take one from). */
-function RefreshIcon() {
-  return (
-    <SvgIcon fontSize="small">
-      <path
-        d="M19 12a7 7 0 1 1-2.05-4.95"
-        fill="none"
-        stroke="currentColor"
-        strokeWidth={2}
-        strokeLinecap="round"
-      />
-      <path d="M20 4v6h-6z" />
-    </SvgIcon>
-  );
-}
-
-/** Why nothing was looked at, and what would change that. */
-function notLiveMessage(state: string): string {
-  switch (state) {
-    case 'planned':
-      return 'Not applied yet: nothing is running to watch. Request the environment again with “Plan and apply” to create it.';
-    case 'unknown':
-      return 'Its state is unknown: the System does not record whether the environment was applied, so nothing was checked.';
-    default:
-      return `Nothing was checked: the environment is “${state}”, not applied.`;
-  }
-}
 
 /** A source that could not be read: its message, in place of its data. */
 function SourceError(props: { message: string }) {
@@ -205,32 +153,8 @@ function LiveStatus(props: { status: EnvironmentStatus }) {
 /** The environment System's live status: AWS stacks, EKS, Atlas, the Helm release and its workloads. */
 export function EnvironmentStatusCard() {
   const { entity } = useEntity();
-  const { status, error, loading, refresh } = useEnvironmentStatus(entity);
-
-  const header = (
-    <Box display="flex" alignItems="center">
-      {status && (
-        <Typography variant="body2" color="textSecondary">
-          Checked{' '}
-          <time dateTime={status.checkedAt} title={status.checkedAt}>
-            {new Date(status.checkedAt).toLocaleTimeString()}
-          </time>
-        </Typography>
-      )}
-      <Tooltip title="Refresh">
-        <span>
-          <IconButton
-            aria-label="Refresh"
-            size="small"
-            onClick={refresh}
-            disabled={loading}
-          >
-            <RefreshIcon />
-          </IconButton>
-        </span>
-      </Tooltip>
-    </Box>
-  );
+  const state = useEnvironmentStatus(entity.metadata);
+  const { status, error } = state;
 
   let content: ReactNode;
   if (error) {
@@ -246,7 +170,7 @@ export function EnvironmentStatusCard() {
   }
 
   return (
-    <InfoCard title="Live status" action={header}>
+    <InfoCard title="Live status" action={<StatusHeader state={state} />}>
       {content}
     </InfoCard>
   );

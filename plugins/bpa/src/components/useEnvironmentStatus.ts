@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { DEFAULT_NAMESPACE, Entity } from '@backstage/catalog-model';
+import { DEFAULT_NAMESPACE } from '@backstage/catalog-model';
 import {
   DiscoveryApi,
   FetchApi,
@@ -47,23 +47,27 @@ async function fetchEnvironmentStatus(
 }
 
 /**
- * The live status of an environment System, asked again every 30 seconds
- * while mounted. The next request is scheduled only when the previous one
- * has answered, so a slow backend never piles requests up.
+ * The live status of an environment System (its namespace and name), asked
+ * again every 30 seconds while mounted; nothing is asked without a System.
+ * The next request is scheduled only when the previous one has answered,
+ * so a slow backend never piles requests up.
  */
-export function useEnvironmentStatus(system: Entity): EnvironmentStatusState {
+export function useEnvironmentStatus(
+  system: { namespace?: string; name: string } | undefined,
+): EnvironmentStatusState {
   const discoveryApi = useApi(discoveryApiRef);
   const fetchApi = useApi(fetchApiRef);
-  const namespace = system.metadata.namespace ?? DEFAULT_NAMESPACE;
-  const name = system.metadata.name;
+  const namespace = system?.namespace ?? DEFAULT_NAMESPACE;
+  const name = system?.name;
   const [answer, setAnswer] = useState<{
     status?: EnvironmentStatus;
     error?: Error;
   }>({});
-  const [loading, setLoading] = useState(true);
+  const [loading, setLoading] = useState(name !== undefined);
   const checkNow = useRef<() => void>(() => {});
 
   useEffect(() => {
+    if (name === undefined) return undefined;
     const abort = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let inFlight = false;

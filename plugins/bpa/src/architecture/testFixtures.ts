@@ -1,0 +1,173 @@
+import {
+  BPA_COMPONENTS,
+  EnvironmentStatus,
+  EnvironmentTopology,
+  PodStatus,
+} from '@internal/backstage-plugin-bpa-common';
+
+/** The reference environment's plan, as the status API's `topology` gives it. */
+export const REFERENCE_TOPOLOGY: EnvironmentTopology = {
+  region: 'us-east-1',
+  vpcCidr: '10.0.0.0/16',
+  podCidr: '100.64.0.0/16',
+  zones: [
+    {
+      name: 'us-east-1a',
+      publicSubnet: '10.0.0.0/20',
+      privateSubnet: '10.0.48.0/20',
+      podSubnet: '100.64.0.0/18',
+    },
+    {
+      name: 'us-east-1b',
+      publicSubnet: '10.0.16.0/20',
+      privateSubnet: '10.0.64.0/20',
+      podSubnet: '100.64.64.0/18',
+    },
+    {
+      name: 'us-east-1c',
+      publicSubnet: '10.0.32.0/20',
+      privateSubnet: '10.0.80.0/20',
+      podSubnet: '100.64.128.0/18',
+    },
+  ],
+  nodes: [
+    ['node-1', 'us-east-1a', ['zookeeper', 'kafka']],
+    ['node-2', 'us-east-1b', ['zookeeper', 'kafka']],
+    ['node-3', 'us-east-1c', ['zookeeper', 'kafka']],
+    ['node-4', 'us-east-1a', ['elk', 'prometheus', 'grafana']],
+  ].map(([role, zone, components]) => ({
+    role: role as string,
+    zone: zone as string,
+    instanceType: 'm5.4xlarge',
+    labels: { name: role as string },
+    components: components as string[],
+  })),
+  bastionZone: 'us-east-1a',
+  loadBalancer: { name: 'bpa-demo-alb', listeners: [443, 30101] },
+  database: {
+    identifier: 'bpa-demo-postgres',
+    instanceClass: 'db.m5d.2xlarge',
+    multiAz: false,
+  },
+  atlas: { clusterName: 'bpa-demo-mongo', tier: 'M30' },
+  registry: {
+    repositories: ['bpa/sase-service', 'bpa/bpa-chart'],
+  },
+  release: { name: 'bpa-rel', namespace: 'bpa-ns' },
+};
+
+/** The catalog entities of the reference environment, by role and component id. */
+export const REFERENCE_ENTITY_REFS: Record<string, string> = {
+  network: 'resource:default/bpa-demo-vpc',
+  'kubernetes-cluster': 'resource:default/bpa-demo-eks',
+  postgres: 'resource:default/bpa-demo-postgres',
+  'mongodb-atlas': 'resource:default/bpa-demo-mongo',
+  'container-registry': 'resource:default/bpa-demo-ecr',
+  'load-balancer': 'resource:default/bpa-demo-alb',
+  ...Object.fromEntries(
+    BPA_COMPONENTS.map(c => [c.id, `component:default/bpa-demo-${c.id}`]),
+  ),
+};
+
+const NODES = ['node-1', 'node-2', 'node-3', 'node-4'].map((role, i) => ({
+  name: `ip-10-0-${48 + (i % 3) * 16}-${11 + i}.ec2.internal`,
+  role,
+  zone: REFERENCE_TOPOLOGY.nodes[i].zone,
+  instanceType: 'm5.4xlarge',
+  status: 'Ready',
+  level: 'ok' as const,
+}));
+
+function pod(
+  component: string,
+  name: string,
+  node: number | undefined,
+  overrides: Partial<PodStatus> = {},
+): PodStatus {
+  return {
+    name,
+    component,
+    workload: `Deployment/${component}`,
+    ...(node !== undefined && { node: NODES[node].name }),
+    phase: 'Running',
+    ready: true,
+    restarts: 0,
+    level: 'ok',
+    ...overrides,
+  };
+}
+
+/** Every BPA component running, Camunda in a crash loop, and one pod not scheduled. */
+export const LIVE_PODS: PodStatus[] = [
+  pod('ui', 'bpa-ui-1', 0),
+  pod('ui', 'bpa-ui-2', 1),
+  pod('api-gateway', 'kong-1', 1),
+  pod('api-gateway', 'kong-2', 2),
+  pod('auth-service', 'auth-service-1', 2),
+  pod('workflow-engine', 'camunda-1', 0, {
+    ready: false,
+    reason: 'CrashLoopBackOff',
+    restarts: 7,
+    level: 'error',
+  }),
+  pod('core-services', 'core-services-1', 1),
+  pod('core-services', 'core-services-2', 2),
+  pod('common-middleware', 'common-middleware-1', 0),
+  pod('sase-service', 'sase-service-1', 1),
+  ...[0, 1, 2].flatMap(i => [
+    pod('zookeeper', `zookeeper-${i}`, i),
+    pod('kafka', `kafka-${i}`, i),
+  ]),
+  pod('elk', 'elasticsearch-0', 3),
+  pod('prometheus', 'prometheus-1', 3),
+  pod('grafana', 'grafana-1', 3),
+  pod('ingress-controller', 'bpa-rel-ingress-controller-1', 3),
+  pod('ingress-controller', 'bpa-rel-ingress-controller-2', undefined, {
+    phase: 'Pending',
+    ready: false,
+    level: 'pending',
+  }),
+];
+
+/** An applied environment whose every source answered. */
+export function liveStatus(
+  overrides: Partial<EnvironmentStatus> = {},
+): EnvironmentStatus {
+  const stack = (kind: string) => ({
+    kind: kind as any,
+    stackName: `bpa-demo-${kind}`,
+    status: 'CREATE_COMPLETE',
+    level: 'ok' as const,
+  });
+  return {
+    entityRef: 'system:default/bpa-demo',
+    environment: 'bpa-demo',
+    state: 'applied',
+    live: true,
+    checkedAt: '2026-12-01T10:00:00.000Z',
+    topology: REFERENCE_TOPOLOGY,
+    stacks: {
+      data: ['network', 'cluster', 'data', 'registry', 'edge'].map(stack),
+    },
+    cluster: {
+      data: { name: 'bpa-demo-eks', status: 'ACTIVE', level: 'ok' },
+    },
+    atlas: {
+      data: { name: 'bpa-demo-mongo', status: 'IDLE', level: 'ok' },
+    },
+    database: {
+      data: {
+        identifier: 'bpa-demo-postgres',
+        status: 'available',
+        level: 'ok',
+        zone: 'us-east-1b',
+      },
+    },
+    privateEndpoint: {
+      data: { id: 'vpce-0abc', status: 'available', level: 'ok' },
+    },
+    nodes: { data: NODES },
+    pods: { data: LIVE_PODS },
+    ...overrides,
+  };
+}
