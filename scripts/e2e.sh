@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a lab cluster (scripts/lab-cluster.js: a real kube-apiserver holding
 # an applied BPA release, and the applied environment bpa-lab), then the
-# portal on its embedded default pointed at it, waits until app and backend
+# portal on its embedded default pointed at it (the live status and
+# Backstage's Kubernetes plugin), waits until app and backend
 # answer, runs the Playwright browser tests in Debian's Chromium, stops both
 # by process id. Screenshots land in <out>/screenshots.
 set -uo pipefail
@@ -37,6 +38,10 @@ done
 # answering.
 export APP_CONFIG_bpa_kubernetes_kubeconfig="$LAB/kubeconfig"
 export APP_CONFIG_bpa_catalog_entitiesDirectory="$LAB/environments"
+# Backstage's Kubernetes plugin: the catalog locator of app-config.yaml and
+# the lab cluster, from its kubeconfig (the environment's EKS cluster name).
+APP_CONFIG_kubernetes_clusterLocatorMethods="$(cat "$LAB/kubernetes-clusters.json")"
+export APP_CONFIG_kubernetes_clusterLocatorMethods
 export AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_ACCESS_KEY_ID=lab AWS_SECRET_ACCESS_KEY=lab AWS_EC2_METADATA_DISABLED=true
 
 setsid yarn start > "$OUT/portal.log" 2>&1 &

@@ -43,5 +43,8 @@ if bash scripts/smoke-production.sh "$OUT"; then passed_steps+=(smoke); else fai
 step "benchmarks"
 yarn node scripts/bench-plan.js || failed_steps+=(bench-plan)
 yarn node scripts/bench-apply.js || failed_steps+=(bench-apply)
+# 10 s phases here (README: the 30 s figures); fails when upstream calls grow
+# with the viewers or a paced request fails.
+yarn node scripts/bench-status.js --seconds=10 || failed_steps+=(bench-status)
 
 PASSED_STEPS="${passed_steps[*]}" node scripts/count-results.js "$OUT" "${failed_steps[@]}"

@@ -162,6 +162,12 @@ describe.each(['bpa-environment', 'bpa-environment-teardown'])(
       ).toEqual([]);
     });
 
+    it('has no page of its own titled Review: the scaffolder adds its review step after the last page', () => {
+      expect(
+        template.spec.parameters.filter(p => /review/i.test(String(p.title))),
+      ).toEqual([]);
+    });
+
     it.each(steps.map(s => [s.id, s]))(
       'step %s gives only inputs its action declares, and every required one',
       (_id, step) => {
@@ -218,6 +224,17 @@ describe('templates/bpa-environment/template.yaml', () => {
   const template = loadTemplate('bpa-environment');
   const { steps } = template.spec;
   const APPLY = "${{ parameters.mode === 'apply' }}";
+
+  it('asks "What to do" on the last page, plan only by default', () => {
+    const last = template.spec.parameters.at(-1) as {
+      properties: Record<string, { title: string; default: string }>;
+    };
+    expect(Object.keys(last.properties)).toEqual(['mode']);
+    expect(last.properties.mode).toMatchObject({
+      title: 'What to do',
+      default: 'plan',
+    });
+  });
 
   it('plans and registers for "plan only"; every other step runs only for "plan and apply"', () => {
     const ungated = steps.filter(s => s.if === undefined);

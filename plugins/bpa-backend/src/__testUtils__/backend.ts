@@ -1,16 +1,19 @@
+import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { createSpecializedBackend } from '@backstage/backend-app-api';
+import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import {
   ServiceFactory,
   coreServices,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
+import {
+  CatalogService,
+  catalogServiceRef,
+} from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { capturingLogger } from '@internal/backstage-plugin-bpa-test-utils';
 import {
@@ -51,9 +54,20 @@ export function simulatedAwsClients(accountId: string) {
   });
 }
 
+/** Backends started by {@link startStatusBackend}, stopped after a test file's tests. */
+const started: Array<{ stop(): Promise<void> }> = [];
+if (typeof afterAll === 'function') {
+  afterAll(async () => {
+    await Promise.all(started.splice(0).map(backend => backend.stop()));
+  });
+}
+
 /**
- * The plugin in a test backend: a catalog holding `entities` that hides them
- * from {@link OUTSIDER}, mock authentication, and a logger that keeps its lines.
+ * The plugin in a backend of mock services (authentication that accepts
+ * mock credentials, an in-memory cache), listening on 127.0.0.1 only at a
+ * port the OS picks — backend-test-utils' own test backend listens on every
+ * interface. Its catalog holds `entities` and hides them from
+ * {@link OUTSIDER}; its logger keeps its lines.
  */
 export async function startStatusBackend(options: {
   entities: Entity[];
@@ -64,20 +78,46 @@ export async function startStatusBackend(options: {
   services?: ServiceFactory[];
 }) {
   const store = catalogServiceMock({ entities: options.entities });
-  const catalog = catalogServiceMock.mock({
-    getEntityByRef: async (ref, requestOptions) => {
-      const principal = (requestOptions as any)?.credentials?.principal;
-      return principal?.userEntityRef === OUTSIDER
-        ? undefined
-        : store.getEntityByRef(ref);
-    },
-  });
+  const getEntityByRef: CatalogService['getEntityByRef'] = async (
+    ref,
+    requestOptions,
+  ) => {
+    const principal = (requestOptions as any)?.credentials?.principal;
+    return principal?.userEntityRef === OUTSIDER
+      ? undefined
+      : store.getEntityByRef(ref);
+  };
+  type CatalogSpy = ReturnType<typeof catalogServiceMock.mock>;
+  // Tests spy on the catalog; the status benchmark runs outside Jest.
+  const catalog =
+    typeof jest === 'undefined'
+      ? ({ getEntityByRef } as unknown as CatalogSpy)
+      : catalogServiceMock.mock({ getEntityByRef });
   const { logger, lines } = capturingLogger();
-  const { server } = await startTestBackend({
-    features: [
-      createBpaPlugin({ sources: options.sources }),
-      catalog.factory,
-      mockServices.rootConfig.factory({ data: options.config ?? {} }),
+  let server: Server | undefined;
+  const backend = createSpecializedBackend({
+    defaultServiceFactories: [
+      mockServices.rootConfig.factory({
+        data: {
+          ...options.config,
+          backend: { listen: { host: '127.0.0.1', port: 0 } },
+        },
+      }),
+      rootHttpRouterServiceFactory({
+        configure: context => {
+          server = context.server;
+          context.applyDefaults();
+        },
+      }),
+      mockServices.rootLogger.factory(),
+      mockServices.rootLifecycle.factory(),
+      mockServices.rootHealth.factory(),
+      mockServices.lifecycle.factory(),
+      mockServices.auth.factory(),
+      mockServices.httpAuth.factory(),
+      mockServices.httpRouter.factory(),
+      mockServices.cache.factory(),
+      mockServices.discovery.factory(),
       createServiceFactory({
         service: coreServices.logger,
         deps: {},
@@ -86,17 +126,31 @@ export async function startStatusBackend(options: {
       ...(options.services ?? []),
     ],
   });
-  const base = `http://localhost:${
-    (server.address() as AddressInfo).port
+  backend.add(createBpaPlugin({ sources: options.sources }));
+  backend.add(
+    createServiceFactory({
+      service: catalogServiceRef,
+      deps: {},
+      factory: () => catalog,
+    }),
+  );
+  await backend.start();
+  started.push(backend);
+  const base = `http://127.0.0.1:${
+    (server!.address() as AddressInfo).port
   }/api/bpa`;
   return {
     catalog,
     logs: lines,
+    /** http://127.0.0.1:<port>/api/bpa */
+    baseUrl: base,
     /** GET as a signed-in user (the mock user unless one is named). */
     get(path: string, user?: string) {
       return fetch(`${base}${path}`, {
         headers: { Authorization: mockCredentials.user.header(user) },
       });
     },
+    /** Stops the backend (tests need not: it stops after the file's tests). */
+    stop: () => backend.stop(),
   };
 }

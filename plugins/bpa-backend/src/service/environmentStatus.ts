@@ -100,6 +100,19 @@ function recordedSpec(
       };
 }
 
+/** How many environments' parsed requests are kept (each a few kilobytes). */
+const MAX_PLANS = 500;
+
+/** The recorded request of a System and the plan's layout drawn from it. */
+function planOf(annotations: Record<string, string>) {
+  const recorded = recordedSpec(annotations);
+  return {
+    recorded,
+    topology:
+      'spec' in recorded ? environmentTopology(recorded.spec) : undefined,
+  };
+}
+
 /** Calls `fn` once, on first use; every caller shares its promise. */
 function once<T>(fn: () => Promise<T>): () => Promise<T> {
   let result: Promise<T> | undefined;
@@ -222,13 +235,35 @@ export function createEnvironmentStatusService(
     };
   }
 
+  // The answers this backend read or fetched, kept as objects until they
+  // expire: a page asking again costs no deserialization. The cache service
+  // shares them with the other replicas.
+  const recent = new Map<
+    string,
+    { status: EnvironmentStatus; until: number }
+  >();
+  const remember = (key: string, status: EnvironmentStatus) => {
+    const now = Date.now();
+    for (const [k, v] of recent) if (v.until <= now) recent.delete(k);
+    recent.set(key, {
+      status,
+      until: Date.parse(status.checkedAt) + cacheTtlMs,
+    });
+  };
+
   async function readLive(
     answer: EnvironmentStatus,
     spec: EnvironmentSpec,
   ): Promise<EnvironmentStatus> {
     const key = `status:${answer.entityRef}`;
+    const kept = recent.get(key);
+    if (kept && kept.until > Date.now()) return kept.status;
     const cached = await cache.get<CachedValue>(key);
-    if (cached) return cached as unknown as EnvironmentStatus;
+    if (cached) {
+      const status = cached as unknown as EnvironmentStatus;
+      remember(key, status);
+      return status;
+    }
     const status: EnvironmentStatus = {
       ...answer,
       live: true,
@@ -238,9 +273,23 @@ export function createEnvironmentStatusService(
       await cache.set(key, status as unknown as CachedValue, {
         ttl: cacheTtlMs,
       });
+      remember(key, status);
     }
     return status;
   }
+
+  // A System's request is parsed and validated once, not on every request.
+  const plans = new Map<string, ReturnType<typeof planOf>>();
+  const planFromRequest = (annotations: Record<string, string>) => {
+    const text = annotations[BPA_REQUEST_ANNOTATION] ?? '';
+    let plan = plans.get(text);
+    if (!plan) {
+      if (plans.size >= MAX_PLANS) plans.clear();
+      plan = planOf(annotations);
+      plans.set(text, plan);
+    }
+    return plan;
+  };
 
   return {
     async statusOf(system) {
@@ -248,16 +297,14 @@ export function createEnvironmentStatusService(
       const annotations = system.metadata.annotations ?? {};
       const environment =
         annotations[BPA_ENVIRONMENT_ANNOTATION] ?? system.metadata.name;
-      const recorded = recordedSpec(annotations);
+      const { recorded, topology } = planFromRequest(annotations);
       const answer: EnvironmentStatus = {
         entityRef,
         environment,
         state: annotations[BPA_STATE_ANNOTATION] ?? 'unknown',
         live: false,
         checkedAt: new Date().toISOString(),
-        ...('spec' in recorded && {
-          topology: environmentTopology(recorded.spec),
-        }),
+        ...(topology && { topology }),
       };
       // Nothing has been created before the apply: there is nothing to look at.
       if (answer.state !== 'applied') return answer;
