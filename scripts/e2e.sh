@@ -44,6 +44,12 @@ APP_CONFIG_kubernetes_clusterLocatorMethods="$(cat "$LAB/kubernetes-clusters.jso
 export APP_CONFIG_kubernetes_clusterLocatorMethods
 export AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_ACCESS_KEY_ID=lab AWS_SECRET_ACCESS_KEY=lab AWS_EC2_METADATA_DISABLED=true
 
+# The tests must reach this portal, not one something else left on the ports.
+for port in 3000 7007; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is already in use: stop what listens there (or run under flock /tmp/bpa-ports.lock)"; exit 1
+  fi
+done
 setsid yarn start > "$OUT/portal.log" 2>&1 &
 PORTAL_PID=$!
 

@@ -68,9 +68,25 @@ test('requests a BPA environment in plan mode and sees its plan', async ({
   // BPA release, Ingress: defaults
   await next(page);
   await next(page);
-  // Review: plan only (the default)
+  // Plan or apply: plan only (the default)
   await expect(page.getByLabel(/Plan only/)).toBeChecked();
   await page.getByRole('button', { name: 'Review' }).click();
+  // One Review step (the scaffolder's), showing what is to be done.
+  const steps = await page.locator('.MuiStepLabel-label').allInnerTexts();
+  expect(steps.map(step => step.trim())).toEqual([
+    'Environment',
+    'Network',
+    'Cluster',
+    'Databases',
+    'Atlas',
+    'BPA release',
+    'Ingress',
+    'Plan or apply',
+    'Review',
+  ]);
+  await expect(
+    page.getByRole('row', { name: /What to do.*Plan only/ }),
+  ).toBeVisible();
   await shot(page, '03-review');
   await page.getByRole('button', { name: 'Create' }).click();
 
@@ -198,4 +214,178 @@ test('refuses an outsider the teardown of an environment; its owner sees the att
   ).toHaveAttribute('href', /\/create\/tasks\//);
   await shot(owner, '11-owner-environment-history');
   await owner.context().close();
+});
+
+/**
+ * The architecture picture as the browser laid it out: every label's box on
+ * screen, the box of the part it names, and the smallest text size.
+ */
+async function drawnPicture(page: Page) {
+  return page.locator('svg[role="img"]').evaluate(svg => {
+    const rect = (e: Element) => {
+      const r = e.getBoundingClientRect();
+      return { x: r.x, y: r.y, w: r.width, h: r.height };
+    };
+    const scale =
+      svg.getBoundingClientRect().width /
+      (svg as SVGSVGElement).viewBox.baseVal.width;
+    const labels = Array.from(svg.querySelectorAll('text[data-label-of]')).map(
+      text => ({
+        text: text.textContent ?? '',
+        box: text.getAttribute('data-label-of')!,
+        bounds: rect(text),
+        fontPx: Number(text.getAttribute('font-size')) * scale,
+      }),
+    );
+    const boxes = Object.fromEntries(
+      Array.from(svg.querySelectorAll('[data-box]')).map(g => [
+        g.getAttribute('data-box'),
+        { bounds: rect(g.querySelector('rect')!), state: g.getAttribute('data-state') },
+      ]),
+    );
+    return { width: svg.getBoundingClientRect().width, labels, boxes };
+  });
+}
+
+type Bounds = { x: number; y: number; w: number; h: number };
+const overlap = (a: Bounds, b: Bounds) =>
+  a.x < b.x + b.w - 0.5 &&
+  b.x < a.x + a.w - 0.5 &&
+  a.y < b.y + b.h - 0.5 &&
+  b.y < a.y + a.h - 0.5;
+const inside = (outer: Bounds, inner: Bounds) =>
+  inner.x >= outer.x - 0.5 &&
+  inner.y >= outer.y - 0.5 &&
+  inner.x + inner.w <= outer.x + outer.w + 0.5 &&
+  inner.y + inner.h <= outer.y + outer.h + 0.5;
+
+/** No label over another, each inside its part, none smaller than 10.5 px, the picture within the window. */
+async function expectLegiblePicture(page: Page) {
+  const picture = await drawnPicture(page);
+  const overlaps: string[] = [];
+  picture.labels.forEach((a, i) =>
+    picture.labels.slice(i + 1).forEach(b => {
+      if (overlap(a.bounds, b.bounds)) overlaps.push(`${a.text} / ${b.text}`);
+    }),
+  );
+  expect(overlaps).toEqual([]);
+  const outside = picture.labels
+    .filter(l => !inside(picture.boxes[l.box].bounds, l.bounds))
+    .map(l => l.text);
+  expect(outside).toEqual([]);
+  expect(Math.min(...picture.labels.map(l => l.fontPx))).toBeGreaterThanOrEqual(
+    10.5,
+  );
+  expect(picture.width).toBeLessThanOrEqual(1280);
+  return picture;
+}
+
+test.describe('at 1280 px wide', () => {
+  test.use({ viewport: { width: 1280, height: 900 } });
+
+  test('draws the planned demo environment from its plan, in grey, legibly', async ({
+    page,
+  }) => {
+    await signInAsGuest(page);
+    await page.goto('/catalog/default/system/bpa-demo');
+    await page.getByRole('link', { name: 'Architecture', exact: true }).click();
+    await expect(
+      page.getByRole('img', {
+        name: 'Planned architecture of bpa-demo (not applied)',
+      }),
+    ).toBeVisible();
+
+    const picture = await expectLegiblePicture(page);
+    const states = new Set(
+      Object.entries(picture.boxes)
+        .filter(([id, box]) => box.state && !id.startsWith('legend/'))
+        .map(([, box]) => box.state),
+    );
+    expect([...states]).toEqual(['planned']);
+    for (const text of [
+      'us-east-1a',
+      'public 10.0.0.0/20',
+      'private 10.0.64.0/20',
+      'pod 100.64.128.0/18',
+      'node-4 · m5.4xlarge',
+      'HTTPS :443',
+      'HTTPS :30101',
+      'Bastion host',
+      'MongoDB Atlas',
+      'Amazon ECR',
+    ]) {
+      expect(picture.labels.map(l => l.text)).toContain(text);
+    }
+    await shot(page, '12-demo-architecture-planned');
+
+    // Each part opens its entity: a node, its cluster.
+    await page
+      .getByRole('link', { name: /^Node node-1 · m5.4xlarge in us-east-1a/ })
+      .click();
+    await expect(page).toHaveURL(/\/catalog\/default\/resource\/bpa-demo-eks/);
+  });
+
+  test('draws the applied lab environment live: its pods on their nodes, the crash-looping one failing', async ({
+    page,
+  }) => {
+    await signInAsGuest(page);
+    await page.goto('/catalog/default/system/bpa-lab/architecture');
+    await expect(
+      page.getByRole('img', { name: 'Live architecture of bpa-lab' }),
+    ).toBeVisible();
+
+    const picture = await expectLegiblePicture(page);
+    // Camunda (workflow-engine) is in a crash loop on node-1.
+    expect(picture.boxes['node/node-1/workflow-engine'].state).toBe('failing');
+    for (const role of ['node-1', 'node-2', 'node-3']) {
+      expect(picture.boxes[`node/${role}/kafka`].state).toBe('ok');
+      expect(picture.boxes[`node/${role}/zookeeper`].state).toBe('ok');
+    }
+    expect(picture.boxes['node/node-4/elk'].state).toBe('ok');
+    expect(picture.boxes['node/node-4'].state).toBe('ok');
+    // AWS and Atlas do not answer here: their parts are unknown, not green.
+    for (const id of ['alb', 'vpc', 'atlas', 'privatelink', 'eks', 'ecr']) {
+      expect(picture.boxes[id].state).toBe('unknown');
+    }
+    await shot(page, '13-lab-architecture-live');
+  });
+
+  test("shows a BPA component's health: workloads, pods on their nodes, warning events", async ({
+    page,
+  }) => {
+    await signInAsGuest(page);
+    await page.goto('/catalog/default/component/bpa-lab-workflow-engine');
+    const health = cardTitled(page, 'Health');
+    const workload = health
+      .getByRole('row')
+      .filter({ has: page.getByText('Deployment/camunda', { exact: true }) });
+    await expect(workload).toContainText('0/1');
+    await expect(workload).toContainText('7');
+    const pod = health.getByRole('row').filter({ hasText: /^camunda-/ });
+    await expect(pod).toContainText('ip-10-0-48-11.ec2.internal (node-1)');
+    await expect(pod).toContainText('CrashLoopBackOff, not ready');
+    await expect(
+      health.getByText(/Back-off restarting failed container camunda.*\(×31\)/),
+    ).toBeVisible();
+    await expect(health.getByText(/Readiness probe failed/)).toBeVisible();
+    await shot(page, '14-component-health');
+  });
+
+  test("shows BPA's pods on the EKS cluster's Kubernetes tab", async ({ page }) => {
+    await signInAsGuest(page);
+    await page.goto('/catalog/default/resource/bpa-lab-eks');
+    await page.getByRole('link', { name: 'Kubernetes', exact: true }).click();
+    await expect(page).toHaveURL(/\/resource\/bpa-lab-eks\/kubernetes/);
+    await expect(
+      page.getByText('Lab cluster (kube-apiserver on 127.0.0.1)').first(),
+    ).toBeVisible();
+    // Backstage's own error reporting finds the crash loop.
+    await expect(page.getByText(/camunda-/).first()).toBeVisible();
+    for (const workload of ['kafka', 'zookeeper', 'bpa-ui', 'kong']) {
+      await expect(
+        page.getByText(workload, { exact: true }).first(),
+      ).toBeVisible();
+    }
+    await shot(page, '15-eks-kubernetes-tab');
+  });
 });
