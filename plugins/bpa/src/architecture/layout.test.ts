@@ -210,7 +210,24 @@ describe('layoutArchitecture', () => {
       state: 'ok',
       title: expect.stringContaining('ip-10-0-48-11.ec2.internal'),
     });
+    // A live node keeps its role's labels beside the name EKS gave it.
+    expect(labelsOf(layout, 'node/node-1')).toEqual([
+      'node-1 · m5.4xlarge',
+      'name=node-1',
+      'ip-10-0-48-11.ec2.internal',
+    ]);
     expect(box(layout, 'alb').state).toBe('ok');
+
+    const everyPodPlaced = live({
+      pods: {
+        data: liveStatus().pods!.data!.filter(p => p.node !== undefined),
+      },
+    });
+    expectLegible(everyPodPlaced);
+    expect(chipsOn(everyPodPlaced, 'unplaced')).toEqual([]);
+    expect(labelsOf(everyPodPlaced, 'unplaced')).toEqual([
+      'Every BPA pod runs on a node',
+    ]);
   });
 
   it('draws the database in its zone, and its standby in the other one when Multi-AZ', () => {

@@ -297,7 +297,8 @@ interface NodePlacement {
   id: string;
   zone: string;
   heading: string;
-  detail: string;
+  /** Lines under the heading: its labels, and the live node's name. */
+  details: string[];
   reading: Reading;
   placements: Placement[];
 }
@@ -329,13 +330,15 @@ function placeNodes(
   status: EnvironmentStatus | undefined,
 ): { nodes: NodePlacement[]; unplaced: Placement[] } {
   const live = status?.live === true;
+  const labelsOf = (role: NodeRoleTopology) =>
+    Object.entries(role.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
   const planned = (role: NodeRoleTopology): NodePlacement => ({
     id: role.role,
     zone: role.zone,
     heading: `${role.role} · ${role.instanceType}`,
-    detail: Object.entries(role.labels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(', '),
+    details: [labelsOf(role)],
     reading: { state: 'planned', words: 'planned' },
     placements: role.components.map(component => ({
       component,
@@ -381,7 +384,7 @@ function placeNodes(
       id: role.role,
       zone: node.zone ?? role.zone,
       heading: `${role.role} · ${node.instanceType ?? role.instanceType}`,
-      detail: node.name,
+      details: [labelsOf(role), node.name],
       reading: {
         state: levelState(node.level),
         words: `${LEVEL_WORDS[node.level]} (${node.status})`,
@@ -395,7 +398,7 @@ function placeNodes(
       id: node.name,
       zone: node.zone ?? topology.zones[0]?.name ?? '',
       heading: node.name,
-      detail: node.instanceType ?? '',
+      details: [node.instanceType ?? ''],
       reading: {
         state: levelState(node.level),
         words: `${LEVEL_WORDS[node.level]} (${node.status})`,
@@ -524,7 +527,12 @@ export function layoutArchitecture(
 
   const nodeHeight = (node: NodePlacement) => {
     const rows = chipRows(node.placements, chipWidthInNode).length;
-    return PAD + 2 * LINE + (rows ? PAD + chipsHeight(rows) : 0) + PAD;
+    return (
+      PAD +
+      (1 + node.details.length) * LINE +
+      (rows ? PAD + chipsHeight(rows) : 0) +
+      PAD
+    );
   };
   const inZone = (zone: string) => ({
     nodes: nodes.filter(n => n.zone === zone),
@@ -629,22 +637,26 @@ export function layoutArchitecture(
         h,
         state: node.reading.state,
         entityRef: entityRefs['kubernetes-cluster'],
-        title: `Node ${node.heading} in ${zone.name} (${node.detail}): ${node.reading.words}`,
+        title: `Node ${node.heading} in ${zone.name} (${node.details.join(
+          ', ',
+        )}): ${node.reading.words}`,
         parent: privateBox.id,
       });
       canvas.heading(nodeBox, node.heading);
-      canvas.label(
-        nodeBox,
-        node.detail,
-        nodeBox.x + PAD,
-        nodeBox.y + PAD + LINE + 12,
-        { fontSize: FONT.small },
+      node.details.forEach((detail, i) =>
+        canvas.label(
+          nodeBox,
+          detail,
+          nodeBox.x + PAD,
+          nodeBox.y + PAD + (i + 1) * LINE + 12,
+          { fontSize: FONT.small },
+        ),
       );
       drawChips(
         canvas,
         nodeBox,
         chipRows(node.placements, chipWidthInNode),
-        nodeBox.y + PAD + 2 * LINE + PAD,
+        nodeBox.y + PAD + (1 + node.details.length) * LINE + PAD,
         entityRefs,
         `on ${node.id}`,
       );
@@ -739,7 +751,8 @@ export function layoutArchitecture(
   canvas.label(
     lane,
     live
-      ? 'Not running on a node (pending scheduling)'
+      ? (unplaced.length && 'Not running on a node (pending scheduling)') ||
+          'Every BPA pod runs on a node'
       : 'Scheduled by Kubernetes on any node (no data pinned to a node)',
     lane.x + PAD,
     lane.y + 16,
