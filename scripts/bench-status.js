@@ -166,12 +166,12 @@ async function main() {
   const { CloudFormationClient } = require('@aws-sdk/client-cloudformation');
   const { mockCredentials } = require('@backstage/backend-test-utils');
   const {
-    REFERENCE_SPEC_INPUT,
     STACK_KINDS,
     parseEnvironmentSpec,
   } = require('../plugins/bpa-common/src');
   const { StackDeployer } = require('../plugins/bpa-node/src');
   const {
+    APPLIED_REFERENCE_SPEC_INPUT,
     VirtualClock,
     recordingLogger,
     simulateAws,
@@ -204,7 +204,7 @@ async function main() {
       'bpa-bench-paced',
     ];
     const specs = names.map(name =>
-      parseEnvironmentSpec({ ...REFERENCE_SPEC_INPUT, name }),
+      parseEnvironmentSpec({ ...APPLIED_REFERENCE_SPEC_INPUT, name }),
     );
     // Every environment's release runs in the same lab namespace.
     await seedLabCluster(api, specs[0]);

@@ -406,7 +406,7 @@ describe('GET /api/bpa/environments/:namespace/:name/status', () => {
 
   it('reads the database with its zones and the Atlas private endpoint of an applied environment', async () => {
     const multiAz = parseEnvironmentSpec({
-      ...REFERENCE_SPEC_INPUT,
+      ...APPLIED_REFERENCE_SPEC_INPUT,
       rds: { multiAz: true },
     });
     const deployer = new StackDeployer({

@@ -95,34 +95,42 @@ export async function startStatusBackend(options: {
       : catalogServiceMock.mock({ getEntityByRef });
   const { logger, lines } = capturingLogger();
   let server: Server | undefined;
+  const overridden = new Set(
+    (options.services ?? []).map(factory => factory.service.id),
+  );
+  const defaults: ServiceFactory[] = [
+    mockServices.rootConfig.factory({
+      data: {
+        ...options.config,
+        backend: { listen: { host: '127.0.0.1', port: 0 } },
+      },
+    }),
+    rootHttpRouterServiceFactory({
+      configure: context => {
+        server = context.server;
+        context.applyDefaults();
+      },
+    }),
+    mockServices.rootLogger.factory(),
+    mockServices.rootLifecycle.factory(),
+    mockServices.rootHealth.factory(),
+    mockServices.lifecycle.factory(),
+    mockServices.auth.factory(),
+    mockServices.httpAuth.factory(),
+    mockServices.httpRouter.factory(),
+    mockServices.cache.factory(),
+    mockServices.discovery.factory(),
+    mockServices.permissions.factory(),
+    mockServices.permissionsRegistry.factory(),
+    createServiceFactory({
+      service: coreServices.logger,
+      deps: {},
+      factory: () => logger,
+    }),
+  ];
   const backend = createSpecializedBackend({
     defaultServiceFactories: [
-      mockServices.rootConfig.factory({
-        data: {
-          ...options.config,
-          backend: { listen: { host: '127.0.0.1', port: 0 } },
-        },
-      }),
-      rootHttpRouterServiceFactory({
-        configure: context => {
-          server = context.server;
-          context.applyDefaults();
-        },
-      }),
-      mockServices.rootLogger.factory(),
-      mockServices.rootLifecycle.factory(),
-      mockServices.rootHealth.factory(),
-      mockServices.lifecycle.factory(),
-      mockServices.auth.factory(),
-      mockServices.httpAuth.factory(),
-      mockServices.httpRouter.factory(),
-      mockServices.cache.factory(),
-      mockServices.discovery.factory(),
-      createServiceFactory({
-        service: coreServices.logger,
-        deps: {},
-        factory: () => logger,
-      }),
+      ...defaults.filter(factory => !overridden.has(factory.service.id)),
       ...(options.services ?? []),
     ],
   });
