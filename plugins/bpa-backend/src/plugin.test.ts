@@ -9,6 +9,7 @@ import {
   EnvironmentSpec,
   EnvironmentStatus,
   REFERENCE_SPEC_INPUT,
+  REFERENCE_TOPOLOGY,
   parseEnvironmentSpec,
   supportedVersionsIncluding,
 } from '@internal/backstage-plugin-bpa-common';
@@ -175,53 +176,7 @@ describe('GET /api/bpa/environments/:namespace/:name/status', () => {
       await statusOf(backend, '/environments/default/bpa-other/status')
     ).topology;
 
-    expect(topology).toEqual({
-      region: 'us-east-1',
-      vpcCidr: '10.0.0.0/16',
-      podCidr: '100.64.0.0/16',
-      zones: [
-        {
-          name: 'us-east-1a',
-          publicSubnet: '10.0.0.0/20',
-          privateSubnet: '10.0.48.0/20',
-          podSubnet: '100.64.0.0/18',
-        },
-        {
-          name: 'us-east-1b',
-          publicSubnet: '10.0.16.0/20',
-          privateSubnet: '10.0.64.0/20',
-          podSubnet: '100.64.64.0/18',
-        },
-        {
-          name: 'us-east-1c',
-          publicSubnet: '10.0.32.0/20',
-          privateSubnet: '10.0.80.0/20',
-          podSubnet: '100.64.128.0/18',
-        },
-      ],
-      nodes: [
-        ['node-1', 'us-east-1a', ['zookeeper', 'kafka']],
-        ['node-2', 'us-east-1b', ['zookeeper', 'kafka']],
-        ['node-3', 'us-east-1c', ['zookeeper', 'kafka']],
-        ['node-4', 'us-east-1a', ['elk', 'prometheus', 'grafana']],
-      ].map(([role, zone, components]) => ({
-        role,
-        zone,
-        instanceType: 'm5.4xlarge',
-        labels: { name: role },
-        components,
-      })),
-      bastionZone: 'us-east-1a',
-      loadBalancer: { name: 'bpa-demo-alb', listeners: [443, 30101] },
-      database: {
-        identifier: 'bpa-demo-postgres',
-        instanceClass: 'db.m5d.2xlarge',
-        multiAz: false,
-      },
-      atlas: { clusterName: 'bpa-demo-mongo', tier: 'M30' },
-      registry: { repositories: ['bpa/sase-service', 'bpa/bpa-chart'] },
-      release: { name: 'bpa-rel', namespace: 'bpa-ns' },
-    });
+    expect(topology).toEqual(REFERENCE_TOPOLOGY);
     expect(other?.nodes.map(n => n.zone)).toEqual([
       'us-east-1d',
       'us-east-1e',

@@ -24,9 +24,10 @@ import {
   environmentEntities,
   parseEnvironmentSpec,
   REFERENCE_SPEC_INPUT,
+  REFERENCE_TOPOLOGY,
 } from '@internal/backstage-plugin-bpa-common';
 import { screen, within } from '@testing-library/react';
-import { REFERENCE_TOPOLOGY, liveStatus } from './architecture/testFixtures';
+import { liveStatus } from './architecture/testFixtures';
 import {
   componentEnvironmentCard,
   componentHealthCard,

@@ -5,11 +5,8 @@ import {
   Rect,
   layoutArchitecture,
 } from './layout';
-import {
-  REFERENCE_ENTITY_REFS,
-  REFERENCE_TOPOLOGY,
-  liveStatus,
-} from './testFixtures';
+import { REFERENCE_TOPOLOGY } from '@internal/backstage-plugin-bpa-common';
+import { REFERENCE_ENTITY_REFS, liveStatus } from './testFixtures';
 
 const planned = () =>
   layoutArchitecture({
