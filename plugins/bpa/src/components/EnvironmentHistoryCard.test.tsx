@@ -1,25 +1,7 @@
-import { Entity } from '@backstage/catalog-model';
-import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import {
-  EntityProvider,
-  entityRouteRef,
-} from '@backstage/plugin-catalog-react';
-import {
-  BPA_ENVIRONMENT_ANNOTATION,
-  EnvironmentHistory,
-} from '@internal/backstage-plugin-bpa-common';
+import { EnvironmentHistory } from '@internal/backstage-plugin-bpa-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { answer, renderCard } from '../__testUtils__/cards';
 import { EnvironmentHistoryCard } from './EnvironmentHistoryCard';
-
-const system: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'System',
-  metadata: {
-    name: 'bpa-demo',
-    annotations: { [BPA_ENVIRONMENT_ANNOTATION]: 'bpa-demo' },
-  },
-  spec: { owner: 'group:default/platform-team' },
-};
 
 const history: EnvironmentHistory = {
   entityRef: 'system:default/bpa-demo',
@@ -45,27 +27,6 @@ const history: EnvironmentHistory = {
   ],
 };
 
-const answer = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json' },
-  });
-
-function renderCard(fetch: jest.Mock) {
-  return renderInTestApp(
-    <EntityProvider entity={system}>
-      <EnvironmentHistoryCard />
-    </EntityProvider>,
-    {
-      apis: [
-        mockApis.discovery({ baseUrl: 'http://portal.test' }),
-        mockApis.fetch({ baseImplementation: fetch }),
-      ],
-      mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
-    },
-  );
-}
-
 const rowOf = (text: string) =>
   screen
     .getAllByRole('row')
@@ -74,7 +35,7 @@ const rowOf = (text: string) =>
 describe('EnvironmentHistoryCard', () => {
   it('lists each task: when, who, what, its result and a link to its page', async () => {
     const fetch = jest.fn(async () => answer(history));
-    renderCard(fetch);
+    renderCard(<EnvironmentHistoryCard />, fetch);
 
     await screen.findByText('teardown');
     expect(fetch).toHaveBeenCalledWith(
@@ -106,7 +67,10 @@ describe('EnvironmentHistoryCard', () => {
   });
 
   it('says so when no task touched the environment', async () => {
-    renderCard(jest.fn(async () => answer({ ...history, tasks: [] })));
+    renderCard(
+      <EnvironmentHistoryCard />,
+      jest.fn(async () => answer({ ...history, tasks: [] })),
+    );
     expect(
       await screen.findByText(
         'No task has touched this environment in the last 42 tasks of the portal.',
@@ -127,7 +91,7 @@ describe('EnvironmentHistoryCard', () => {
         403,
       ),
     );
-    renderCard(fetch);
+    renderCard(<EnvironmentHistoryCard />, fetch);
     expect(
       await screen.findAllByText(
         /Could not read the history of default\/bpa-demo \(HTTP 403\): You may not bpa.environment.read/,

@@ -1,10 +1,4 @@
-import { Entity } from '@backstage/catalog-model';
-import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
-import {
-  BPA_ENVIRONMENT_ANNOTATION,
-  EnvironmentStatus,
-} from '@internal/backstage-plugin-bpa-common';
+import { EnvironmentStatus } from '@internal/backstage-plugin-bpa-common';
 import {
   act,
   fireEvent,
@@ -12,17 +6,8 @@ import {
   waitFor,
   within,
 } from '@testing-library/react';
+import { ENVIRONMENT_SYSTEM, answer, renderCard } from '../__testUtils__/cards';
 import { EnvironmentStatusCard } from './EnvironmentStatusCard';
-
-const system: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'System',
-  metadata: {
-    name: 'bpa-demo',
-    annotations: { [BPA_ENVIRONMENT_ANNOTATION]: 'bpa-demo' },
-  },
-  spec: { owner: 'guests' },
-};
 
 const planned: EnvironmentStatus = {
   entityRef: 'system:default/bpa-demo',
@@ -91,26 +76,6 @@ const applied: EnvironmentStatus = {
 const PLANNED_MESSAGE =
   'Not applied yet: nothing is running to watch. Request the environment again with “Plan and apply” to create it.';
 
-const answer = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json' },
-  });
-
-function renderCard(fetch: jest.Mock, entity: Entity = system) {
-  return renderInTestApp(
-    <EntityProvider entity={entity}>
-      <EnvironmentStatusCard />
-    </EntityProvider>,
-    {
-      apis: [
-        mockApis.discovery({ baseUrl: 'http://portal.test' }),
-        mockApis.fetch({ baseImplementation: fetch }),
-      ],
-    },
-  );
-}
-
 /** The table row with a cell reading exactly `text`. */
 function rowWith(container: HTMLElement, text: string): HTMLElement {
   const row = within(container)
@@ -132,9 +97,13 @@ describe('EnvironmentStatusCard', () => {
 
   it('asks the bpa backend for the System, with the user’s fetch and encoded names', async () => {
     const fetch = jest.fn(async () => answer(planned));
-    renderCard(fetch, {
-      ...system,
-      metadata: { ...system.metadata, namespace: 'team a/b', name: 'bpa#1' },
+    renderCard(<EnvironmentStatusCard />, fetch, {
+      ...ENVIRONMENT_SYSTEM,
+      metadata: {
+        ...ENVIRONMENT_SYSTEM.metadata,
+        namespace: 'team a/b',
+        name: 'bpa#1',
+      },
     });
     await screen.findByText(PLANNED_MESSAGE);
     expect(fetch).toHaveBeenCalledTimes(1);
@@ -145,7 +114,10 @@ describe('EnvironmentStatusCard', () => {
   });
 
   it('explains a planned environment instead of showing tables', async () => {
-    renderCard(jest.fn(async () => answer(planned)));
+    renderCard(
+      <EnvironmentStatusCard />,
+      jest.fn(async () => answer(planned)),
+    );
     expect(await screen.findByText('Live status')).toBeInTheDocument();
     expect(await screen.findByText(PLANNED_MESSAGE)).toBeInTheDocument();
     expect(screen.queryByRole('table')).not.toBeInTheDocument();
@@ -156,7 +128,10 @@ describe('EnvironmentStatusCard', () => {
   });
 
   it('shows each part of an applied environment, and the parts that could not be read', async () => {
-    renderCard(jest.fn(async () => answer(applied)));
+    renderCard(
+      <EnvironmentStatusCard />,
+      jest.fn(async () => answer(applied)),
+    );
     await screen.findByText('AWS stacks');
 
     const stacks = paperOf('AWS stacks');
@@ -189,6 +164,7 @@ describe('EnvironmentStatusCard', () => {
 
   it('shows the server’s reason when the environment is not found', async () => {
     renderCard(
+      <EnvironmentStatusCard />,
       jest.fn(async () =>
         answer(
           {
@@ -210,7 +186,7 @@ describe('EnvironmentStatusCard', () => {
   it('asks again every 30 seconds, one request at a time, and stops when unmounted', async () => {
     jest.useFakeTimers();
     const fetch = jest.fn(async () => answer(planned));
-    const { unmount } = renderCard(fetch);
+    const { unmount } = renderCard(<EnvironmentStatusCard />, fetch);
     await screen.findByText(PLANNED_MESSAGE);
     expect(fetch).toHaveBeenCalledTimes(1);
 
@@ -233,7 +209,7 @@ describe('EnvironmentStatusCard', () => {
   it('waits for a slow answer instead of piling requests up', async () => {
     jest.useFakeTimers();
     const fetch = jest.fn(() => new Promise<Response>(() => {}));
-    renderCard(fetch);
+    renderCard(<EnvironmentStatusCard />, fetch);
     await waitFor(() => expect(fetch).toHaveBeenCalledTimes(1));
     await act(async () => {
       jest.advanceTimersByTime(120_000);
@@ -246,7 +222,7 @@ describe('EnvironmentStatusCard', () => {
 
   it('asks at once when Refresh is pressed', async () => {
     const fetch = jest.fn(async () => answer(planned));
-    renderCard(fetch);
+    renderCard(<EnvironmentStatusCard />, fetch);
     await screen.findByText(PLANNED_MESSAGE);
     fireEvent.click(screen.getByRole('button', { name: 'Refresh' }));
     await waitFor(() => expect(fetch).toHaveBeenCalledTimes(2));
