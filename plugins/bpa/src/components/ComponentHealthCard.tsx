@@ -1,12 +1,5 @@
-import { ReactNode } from 'react';
 import { RELATION_PART_OF } from '@backstage/catalog-model';
-import {
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-  Table,
-  TableColumn,
-} from '@backstage/core-components';
+import { Table, TableColumn } from '@backstage/core-components';
 import { getEntityRelations, useEntity } from '@backstage/plugin-catalog-react';
 import {
   EnvironmentStatus,
@@ -19,7 +12,7 @@ import {
 } from '@internal/backstage-plugin-bpa-common';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
-import { Level, StatusHeader, notLiveMessage } from './statusParts';
+import { Level, LiveStatusCard } from './statusParts';
 import { useEnvironmentStatus } from './useEnvironmentStatus';
 
 /** How many of the component's newest warning events the card lists. */
@@ -181,31 +174,19 @@ export function ComponentHealthCard() {
     kind: 'system',
   });
   const state = useEnvironmentStatus(component ? system : undefined);
-  const { status, error } = state;
-
-  let content: ReactNode;
-  if (!system || !component) {
-    content = (
-      <Typography variant="body2">
-        This component belongs to no environment System, or carries no{' '}
-        {KUBERNETES_ID_ANNOTATION}: there is no health to show.
-      </Typography>
-    );
-  } else if (error) {
-    content = <ResponseErrorPanel error={error} />;
-  } else if (!status) {
-    content = <Progress />;
-  } else if (!status.live) {
-    content = (
-      <Typography variant="body2">{notLiveMessage(status.state)}</Typography>
-    );
-  } else {
-    content = <Health status={status} component={component} />;
-  }
-
   return (
-    <InfoCard title="Health" action={<StatusHeader state={state} />}>
-      {content}
-    </InfoCard>
+    <LiveStatusCard
+      title="Health"
+      state={state}
+      unavailable={
+        (!system || !component) && (
+          <Typography variant="body2">
+            This component belongs to no environment System, or carries no{' '}
+            {KUBERNETES_ID_ANNOTATION}: there is no health to show.
+          </Typography>
+        )
+      }
+      live={status => <Health status={status} component={component!} />}
+    />
   );
 }

@@ -1,8 +1,5 @@
 import { ReactNode } from 'react';
 import {
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
   StructuredMetadataTable,
   Table,
   TableColumn,
@@ -16,7 +13,7 @@ import {
 } from '@internal/backstage-plugin-bpa-common';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
-import { Level, StatusHeader, notLiveMessage } from './statusParts';
+import { Level, LiveStatusCard } from './statusParts';
 import { useEnvironmentStatus } from './useEnvironmentStatus';
 
 /** A source that could not be read: its message, in place of its data. */
@@ -153,25 +150,11 @@ function LiveStatus(props: { status: EnvironmentStatus }) {
 /** The environment System's live status: AWS stacks, EKS, Atlas, the Helm release and its workloads. */
 export function EnvironmentStatusCard() {
   const { entity } = useEntity();
-  const state = useEnvironmentStatus(entity.metadata);
-  const { status, error } = state;
-
-  let content: ReactNode;
-  if (error) {
-    content = <ResponseErrorPanel error={error} />;
-  } else if (!status) {
-    content = <Progress />;
-  } else if (!status.live) {
-    content = (
-      <Typography variant="body2">{notLiveMessage(status.state)}</Typography>
-    );
-  } else {
-    content = <LiveStatus status={status} />;
-  }
-
   return (
-    <InfoCard title="Live status" action={<StatusHeader state={state} />}>
-      {content}
-    </InfoCard>
+    <LiveStatusCard
+      title="Live status"
+      state={useEnvironmentStatus(entity.metadata)}
+      live={status => <LiveStatus status={status} />}
+    />
   );
 }

@@ -1,11 +1,17 @@
 import { ReactNode } from 'react';
 import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
   StatusAborted,
   StatusError,
   StatusOK,
   StatusPending,
 } from '@backstage/core-components';
-import { StatusLevel } from '@internal/backstage-plugin-bpa-common';
+import {
+  EnvironmentStatus,
+  StatusLevel,
+} from '@internal/backstage-plugin-bpa-common';
 import Box from '@material-ui/core/Box';
 import IconButton from '@material-ui/core/IconButton';
 import SvgIcon from '@material-ui/core/SvgIcon';
@@ -76,7 +82,7 @@ export function StatusHeader(props: { state: EnvironmentStatusState }) {
 }
 
 /** Why nothing was looked at, and what would change that. */
-export function notLiveMessage(state: string): string {
+function notLiveMessage(state: string): string {
   switch (state) {
     case 'planned':
       return 'Not applied yet: nothing is running to watch. Request the environment again with “Plan and apply” to create it.';
@@ -85,4 +91,37 @@ export function notLiveMessage(state: string): string {
     default:
       return `Nothing was checked: the environment is “${state}”, not applied.`;
   }
+}
+
+/**
+ * A card on the live status, with its header action: `unavailable` when
+ * given (there is nothing to ask about), else the request's error, progress
+ * until the first answer, why nothing was looked at, or `live` of the status.
+ */
+export function LiveStatusCard(props: {
+  title: string;
+  state: EnvironmentStatusState;
+  unavailable?: ReactNode;
+  live: (status: EnvironmentStatus) => ReactNode;
+}) {
+  const { status, error } = props.state;
+  let content: ReactNode;
+  if (props.unavailable) {
+    content = props.unavailable;
+  } else if (error) {
+    content = <ResponseErrorPanel error={error} />;
+  } else if (!status) {
+    content = <Progress />;
+  } else if (!status.live) {
+    content = (
+      <Typography variant="body2">{notLiveMessage(status.state)}</Typography>
+    );
+  } else {
+    content = props.live(status);
+  }
+  return (
+    <InfoCard title={props.title} action={<StatusHeader state={props.state} />}>
+      {content}
+    </InfoCard>
+  );
 }
