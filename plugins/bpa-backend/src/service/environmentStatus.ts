@@ -130,6 +130,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Awaits each of `reads` at once, keeping their names. */
+async function allOf<T extends Record<string, Promise<unknown>>>(
+  reads: T,
+): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const entries = await Promise.all(
+    Object.entries(reads).map(async ([name, value]) => [name, await value]),
+  );
+  return Object.fromEntries(entries);
+}
+
 export function createEnvironmentStatusService(
   options: EnvironmentStatusServiceOptions,
 ): EnvironmentStatusService {
@@ -174,45 +184,36 @@ export function createEnvironmentStatusService(
       readNamespaceObjects(await kubeConfig(), namespace),
     );
 
-    const [
-      stacks,
-      cluster,
-      atlasCluster,
-      release,
-      workloads,
-      database,
-      privateEndpoint,
-      nodes,
-      pods,
-      events,
-    ] = await Promise.all([
-      read('CloudFormation stacks', async () =>
+    return allOf({
+      stacks: read('CloudFormation stacks', async () =>
         readStacks((await aws()).cloudFormation, names.stack),
       ),
-      read('EKS cluster', async () =>
+      cluster: read('EKS cluster', async () =>
         readEksCluster((await aws()).eks, names.eksCluster),
       ),
-      atlas
+      atlas: atlas
         ? read('Atlas cluster', () =>
             readAtlasCluster(atlas, spec.atlas.projectId, names.atlasCluster),
           )
-        : { error: ATLAS_NOT_CONFIGURED },
-      read('Helm release', async () =>
+        : Promise.resolve({ error: ATLAS_NOT_CONFIGURED }),
+      release: read('Helm release', async () =>
         readHelmRelease(await kubeConfig(), {
           name: spec.bpa.releaseName,
           namespace,
         }),
       ),
-      read('workloads', async () => workloadStatuses(await objects())),
-      read('RDS instance', async () =>
+      workloads: read('workloads', async () =>
+        workloadStatuses(await objects()),
+      ),
+      database: read('RDS instance', async () =>
         readDatabase((await aws()).rds, names.rdsInstance),
       ),
-      read('Atlas private endpoint', async () =>
+      privateEndpoint: read('Atlas private endpoint', async () =>
         readPrivateEndpoint((await aws()).ec2, spec.name),
       ),
-      read('nodes', async () => readNodes(await kubeConfig())),
-      read('pods', async () => podStatuses(await objects())),
-      read('events', async () =>
+      nodes: read('nodes', async () => readNodes(await kubeConfig())),
+      pods: read('pods', async () => podStatuses(await objects())),
+      events: read('events', async () =>
         readWarningEvents(
           await kubeConfig(),
           namespace,
@@ -220,19 +221,7 @@ export function createEnvironmentStatusService(
           await objects().catch(() => undefined),
         ),
       ),
-    ]);
-    return {
-      stacks,
-      cluster,
-      atlas: atlasCluster,
-      release,
-      workloads,
-      database,
-      privateEndpoint,
-      nodes,
-      pods,
-      events,
-    };
+    });
   }
 
   // The answers this backend read or fetched, kept as objects until they
