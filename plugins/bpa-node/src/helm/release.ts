@@ -246,6 +246,13 @@ export async function deployHelmRelease(
         ? { HTTPS_PROXY: process.env.HTTPS_PROXY }
         : {}),
       ...(process.env.NO_PROXY ? { NO_PROXY: process.env.NO_PROXY } : {}),
+      // A private CA (a chart server or registry behind the company's PKI) reaches helm as Go programs read it.
+      ...(process.env.SSL_CERT_FILE
+        ? { SSL_CERT_FILE: process.env.SSL_CERT_FILE }
+        : {}),
+      ...(process.env.SSL_CERT_DIR
+        ? { SSL_CERT_DIR: process.env.SSL_CERT_DIR }
+        : {}),
     };
     const helm = async (args: string[]) => {
       const result = await runProgram(options.helm, [...args, ...common], {
