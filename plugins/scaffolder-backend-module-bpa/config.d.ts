@@ -37,6 +37,13 @@ export interface Config {
         /** Token endpoint. Default: https://cloud.mongodb.com/api/oauth/token */
         tokenUrl?: string;
       };
+      /**
+       * Seconds between two looks at Atlas while a step waits (the cluster,
+       * the private endpoint, a teardown), unless the step's
+       * pollIntervalSeconds input says otherwise. Default: 30 for the
+       * cluster, 15 for the private endpoint and the teardown.
+       */
+      pollIntervalSeconds?: number;
       /** Legacy programmatic API key (HTTP Digest); used when no service account is set. */
       apiKey?: {
         /** Public key. */
@@ -93,6 +100,11 @@ export interface Config {
        * credentials of its account.
        */
       kubeconfig?: string;
+      /**
+       * Seconds between two looks at the cluster while a step waits (node
+       * preparation, the database bootstrap Job). Default: 5.
+       */
+      pollIntervalSeconds?: number;
     };
     helm?: {
       /** Path of the Helm 3 binary bpa:helm:release runs. Default: `helm` on the backend's PATH. */

@@ -310,3 +310,97 @@ export function startFakeJobController(
   });
   return { jobsSeen, stop: controller.stop };
 }
+
+/**
+ * Plays the Deployment controller and the kubelets for a namespace, so
+ * `helm --wait` sees its Deployments roll out: each Deployment gets a
+ * ReplicaSet it controls (its pod template, as the controller makes one),
+ * whose pods all become ready `readyAfterMs` after the controller first saw
+ * that generation; the Deployment's status follows.
+ */
+export function startFakeDeploymentController(
+  api: TestKubeApiServer,
+  namespace: string,
+  options: { readyAfterMs: number; now?: () => number } = { readyAfterMs: 0 },
+): { stop(): Promise<void> } {
+  const now = options.now ?? Date.now;
+  const firstSeen = new Map<string, number>();
+  const apps = `/apis/apps/v1/namespaces/${namespace}`;
+  const patchStatus = (objectPath: string, status: object) =>
+    api.request(
+      'PATCH',
+      `${objectPath}/status`,
+      { status },
+      'application/merge-patch+json',
+    );
+  return runController(async () => {
+    const deployments = (await api.request('GET', `${apps}/deployments`)).items;
+    const replicaSets = (await api.request('GET', `${apps}/replicasets`)).items;
+    for (const d of deployments) {
+      const key = `${d.metadata.uid}/${d.metadata.generation}`;
+      if (!firstSeen.has(key)) firstSeen.set(key, now());
+      const desired = d.spec.replicas ?? 1;
+      const name = `${d.metadata.name}-${d.metadata.generation}`;
+      let rs = replicaSets.find((r: any) => r.metadata.name === name);
+      if (!rs) {
+        rs = await api.request('POST', `${apps}/replicasets`, {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          metadata: {
+            name,
+            labels: d.spec.template.metadata?.labels,
+            ownerReferences: [
+              {
+                apiVersion: 'apps/v1',
+                kind: 'Deployment',
+                name: d.metadata.name,
+                uid: d.metadata.uid,
+                controller: true,
+                blockOwnerDeletion: true,
+              },
+            ],
+          },
+          spec: {
+            replicas: desired,
+            selector: d.spec.selector,
+            template: d.spec.template,
+          },
+        });
+      }
+      const ready =
+        now() - firstSeen.get(key)! >= options.readyAfterMs ? desired : 0;
+      if ((rs.status?.readyReplicas ?? 0) !== ready) {
+        await patchStatus(`${apps}/replicasets/${name}`, {
+          replicas: desired,
+          fullyLabeledReplicas: desired,
+          readyReplicas: ready,
+          availableReplicas: ready,
+          observedGeneration: rs.metadata.generation,
+        });
+      }
+      const status = {
+        observedGeneration: d.metadata.generation,
+        replicas: desired,
+        updatedReplicas: desired,
+        readyReplicas: ready,
+        availableReplicas: ready,
+      };
+      const current = d.status ?? {};
+      if (Object.entries(status).some(([k, v]) => current[k] !== v)) {
+        await patchStatus(`${apps}/deployments/${d.metadata.name}`, {
+          ...status,
+          conditions: [
+            {
+              type: 'Available',
+              status: ready === desired ? 'True' : 'False',
+              reason:
+                ready === desired
+                  ? 'MinimumReplicasAvailable'
+                  : 'MinimumReplicasUnavailable',
+            },
+          ],
+        });
+      }
+    }
+  });
+}

@@ -28,6 +28,8 @@ export interface TestKubeApiServer {
   caData: string;
   /** A kubeconfig for the administrator. */
   kubeconfig: string;
+  /** A kubeconfig for the second administrator (`rotatedToken`, user bpa-test-admin-2), e.g. the portal's, told apart from the test's own calls in the audit log. */
+  rotatedKubeconfig: string;
   /** Certificate and key the API server trusts for kubelets at 127.0.0.1 (see startFakeKubelet). */
   kubeletTls: TlsCertificate;
   /**
@@ -41,8 +43,30 @@ export interface TestKubeApiServer {
     body?: unknown,
     contentType?: string,
   ): Promise<any>;
+  /**
+   * What the API server did, request by request, when started with
+   * `{ audit: true }` (audit level Metadata: who, verb, object, response
+   * code; never bodies). Empty otherwise.
+   */
+  auditEvents(): KubeAuditEvent[];
   /** Stops both processes (by pid) and deletes the directory. */
   stop(): Promise<void>;
+}
+
+/** One entry of the API server's audit log (audit.k8s.io/v1 Event, the fields tests read). */
+export interface KubeAuditEvent {
+  verb: string;
+  user: { username: string };
+  userAgent?: string;
+  objectRef?: {
+    resource?: string;
+    namespace?: string;
+    name?: string;
+    apiGroup?: string;
+    subresource?: string;
+  };
+  responseStatus?: { code?: number };
+  requestReceivedTimestamp: string;
 }
 
 const SETUP_SCRIPT = 'scripts/kube-apiserver.sh';
@@ -172,7 +196,9 @@ function minorVersion(kubeApiServer: string): number {
   return Number(match[1]);
 }
 
-export async function startKubeApiServer(): Promise<TestKubeApiServer> {
+export async function startKubeApiServer(
+  options: { audit?: boolean } = {},
+): Promise<TestKubeApiServer> {
   const binaries = findBinaries();
   const minor = minorVersion(binaries.kubeApiServer);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpa-kube-'));
@@ -216,6 +242,21 @@ export async function startKubeApiServer(): Promise<TestKubeApiServer> {
     ].join('\n'),
     { mode: 0o600 },
   );
+
+  const auditLog = file('audit.log');
+  if (options.audit) {
+    fs.writeFileSync(
+      file('audit-policy.yaml'),
+      [
+        'apiVersion: audit.k8s.io/v1',
+        'kind: Policy',
+        'omitStages: [RequestReceived]',
+        'rules:',
+        '- level: Metadata',
+        '',
+      ].join('\n'),
+    );
+  }
 
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
@@ -267,6 +308,15 @@ export async function startKubeApiServer(): Promise<TestKubeApiServer> {
         `--kubelet-certificate-authority=${file('kubelet.crt')}`,
         '--kubelet-preferred-address-types=InternalIP',
         '--profiling=false',
+        ...(options.audit
+          ? [
+              `--audit-policy-file=${file('audit-policy.yaml')}`,
+              `--audit-log-path=${auditLog}`,
+              '--audit-log-format=json',
+              // Written as each request completes, so a test reads what just happened.
+              '--audit-log-mode=blocking',
+            ]
+          : []),
         '--v=1',
       ],
       file('kube-apiserver.log'),
@@ -291,24 +341,35 @@ export async function startKubeApiServer(): Promise<TestKubeApiServer> {
     throw error;
   }
   const caData = Buffer.from(serving.certificate).toString('base64');
-  const kubeconfig = [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    '- name: test',
-    '  cluster:',
-    `    server: ${server}`,
-    `    certificate-authority-data: ${caData}`,
-    'users:',
-    '- name: admin',
-    '  user:',
-    `    token: ${token}`,
-    'contexts:',
-    '- name: test',
-    '  context: {cluster: test, user: admin}',
-    'current-context: test',
-    '',
-  ].join('\n');
+  const kubeconfigFor = (bearer: string) =>
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: test',
+      '  cluster:',
+      `    server: ${server}`,
+      `    certificate-authority-data: ${caData}`,
+      'users:',
+      '- name: admin',
+      '  user:',
+      `    token: ${bearer}`,
+      'contexts:',
+      '- name: test',
+      '  context: {cluster: test, user: admin}',
+      'current-context: test',
+      '',
+    ].join('\n');
+  const kubeconfig = kubeconfigFor(token);
+  const rotatedKubeconfig = kubeconfigFor(rotatedToken);
+  const auditEvents = (): KubeAuditEvent[] => {
+    if (!options.audit || !fs.existsSync(auditLog)) return [];
+    return fs
+      .readFileSync(auditLog, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(line => JSON.parse(line) as KubeAuditEvent);
+  };
   const request = (
     method: string,
     apiPath: string,
@@ -353,8 +414,10 @@ export async function startKubeApiServer(): Promise<TestKubeApiServer> {
     rotatedToken,
     caData,
     kubeconfig,
+    rotatedKubeconfig,
     kubeletTls,
     request,
+    auditEvents,
     stop,
   };
 }

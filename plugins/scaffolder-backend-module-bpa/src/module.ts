@@ -68,6 +68,9 @@ export function bpaActions(options: BpaActionsOptions) {
     atlas: atlasClientFromConfig(config),
     awsClients: atlasAwsClientFactoryFromConfig(config),
     supportedVersions,
+    pollIntervalSeconds: config.getOptionalNumber(
+      'bpa.atlas.pollIntervalSeconds',
+    ),
   };
   const awsOptions = {
     clients: awsClientFactoryFromConfig(config),
@@ -77,9 +80,16 @@ export function bpaActions(options: BpaActionsOptions) {
   };
   const inCluster = inClusterServicesFromConfig(config);
   const mirror = mirrorServicesFromConfig(config);
+  const kubernetesPollSeconds = config.getOptionalNumber(
+    'bpa.kubernetes.pollIntervalSeconds',
+  );
   const inClusterOptions = {
     connector: inCluster.connector,
     supportedVersions,
+    pollIntervalMs:
+      kubernetesPollSeconds === undefined
+        ? undefined
+        : kubernetesPollSeconds * 1000,
   };
   const actions = [
     createPlanEnvironmentAction({

@@ -238,7 +238,13 @@ export async function terminateAtlasCluster(
   const groupId = spec.atlas.projectId;
   const name = resourceNames(spec).atlasCluster;
   const cluster = await atlas.getCluster(groupId, name);
+  const deleteKey = `atlas-cluster-delete-${groupId}-${name}`;
   if (!cluster) {
+    // A run resumed after a restart finds gone the cluster its first run deleted: still terminated by this task.
+    if (await ctx.checkpoint(deleteKey, async () => false)) {
+      ctx.logger.info(`Atlas cluster ${name} is deleted`);
+      return true;
+    }
     ctx.logger.info(
       `Atlas cluster ${name} does not exist in project ${groupId}: nothing to terminate`,
     );
@@ -258,15 +264,13 @@ export async function terminateAtlasCluster(
         },
       );
     }
-    await ctx.checkpoint(
-      `atlas-cluster-delete-${groupId}-${name}`,
-      async () => {
-        ctx.logger.warn(
-          `Terminating Atlas cluster ${name} in project ${groupId}: its backup snapshots are retained in Atlas until deleted there`,
-        );
-        await atlas.deleteCluster(groupId, name);
-      },
-    );
+    await ctx.checkpoint(deleteKey, async () => {
+      ctx.logger.warn(
+        `Terminating Atlas cluster ${name} in project ${groupId}: its backup snapshots are retained in Atlas until deleted there`,
+      );
+      await atlas.deleteCluster(groupId, name);
+      return true;
+    });
   }
   await waitUntil(
     {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -230,6 +231,99 @@ describe('deployHelmRelease with a real helm against a real kube-apiserver', () 
     expect(recorded.split('token-before')[0]).not.toContain(api.token);
     expect(recorded).toContain(`token-after ${api.rotatedToken}`);
     expect(await fs.readdir(tempRoot)).toEqual([]);
+  });
+
+  describe('after a run of the step was killed while helm waited', () => {
+    /** Starts helm for `name` waiting on a Deployment that never becomes ready (no controller), and SIGKILLs it once helm has recorded the operation. */
+    async function killHelmMidway(name: string, status: string) {
+      const kubeconfig = path.join(work, `${name}.kubeconfig`);
+      await fs.writeFile(kubeconfig, api.kubeconfig, { mode: 0o600 });
+      const home = await fs.mkdtemp(path.join(work, 'helm-home-'));
+      const child = spawn(
+        helm,
+        [
+          'upgrade',
+          '--install',
+          name,
+          STANDIN_CHART,
+          '--namespace',
+          'bpa-ns',
+          '--values',
+          planValues,
+          '--set',
+          'standin.paused=false',
+          '--set',
+          'standin.replicas=1',
+          '--wait',
+          '--timeout',
+          '5m',
+          '--kubeconfig',
+          kubeconfig,
+        ],
+        { env: { PATH: process.env.PATH, HOME: home }, stdio: 'ignore' },
+      );
+      const exited = new Promise(resolve => child.once('exit', resolve));
+      for (let i = 0; ; i++) {
+        const records = await api.request(
+          'GET',
+          `/api/v1/namespaces/bpa-ns/secrets?labelSelector=owner%3Dhelm%2Cname%3D${name}`,
+        );
+        if (records.items.some((r: any) => r.metadata.labels.status === status))
+          break;
+        if (i > 600) throw new Error(`helm never recorded ${status}`);
+        await new Promise(r => setTimeout(r, 100));
+      }
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const uid = async (name: string) =>
+      (
+        await api.request(
+          'GET',
+          `/api/v1/namespaces/bpa-ns/configmaps/${name}-settings`,
+        )
+      ).metadata.uid;
+
+    it('refuses a pending release it did not start, and installs again over an interrupted first install, taking over its objects', async () => {
+      await killHelmMidway('bpa-int1', 'pending-install');
+      const created = await uid('bpa-int1');
+
+      await expect(release({ release: 'bpa-int1' })).rejects.toThrow(
+        'Helm release bpa-ns/bpa-int1 has an operation in progress that this task did not start (pending-install, revision 1)',
+      );
+      const result = await release({
+        release: 'bpa-int1',
+        resumingInterruptedRun: true,
+      });
+      expect(result).toMatchObject({
+        outcome: 'installed',
+        revision: 1,
+        status: 'deployed',
+      });
+      expect(await uid('bpa-int1')).toBe(created);
+      expect(logLines.join('\n')).toContain(
+        'the previous run of this step stopped during the first install (pending-install, revision 1)',
+      );
+    });
+
+    it('rolls an interrupted upgrade back to the last deployed revision, which then already runs the plan', async () => {
+      await release({ release: 'bpa-int2' });
+      await killHelmMidway('bpa-int2', 'pending-upgrade');
+
+      const result = await release({
+        release: 'bpa-int2',
+        resumingInterruptedRun: true,
+      });
+      // Revision 3 is the rollback to revision 1, the plan's values: nothing more to do.
+      expect(result).toMatchObject({
+        outcome: 'unchanged',
+        revision: 3,
+        status: 'deployed',
+      });
+      expect(logLines.join('\n')).toContain(
+        'the previous run of this step stopped during helm (pending-upgrade, revision 2); rolling back to revision 1',
+      );
+    });
   });
 
   it('never wrote a token into the log', () => {

@@ -36,6 +36,14 @@ export interface HelmReleaseOptions {
   tempRoot?: string;
   /** How often the bearer token helm reads is refreshed. Default 1 minute. */
   tokenRefreshMs?: number;
+  /**
+   * An earlier run of this step started helm for this release and did not
+   * finish (its backend stopped, helm with it): a pending revision is then
+   * that run's, with no helm behind it, and is cleared before helm runs
+   * again. Otherwise a pending revision is someone else's operation in
+   * progress, and the release is left alone.
+   */
+  resumingInterruptedRun?: boolean;
 }
 
 export interface HelmReleaseResult {
@@ -246,6 +254,13 @@ export async function deployHelmRelease(
         ? { HTTPS_PROXY: process.env.HTTPS_PROXY }
         : {}),
       ...(process.env.NO_PROXY ? { NO_PROXY: process.env.NO_PROXY } : {}),
+      // A private CA (a chart server or registry behind the company's PKI) reaches helm as Go programs read it.
+      ...(process.env.SSL_CERT_FILE
+        ? { SSL_CERT_FILE: process.env.SSL_CERT_FILE }
+        : {}),
+      ...(process.env.SSL_CERT_DIR
+        ? { SSL_CERT_DIR: process.env.SSL_CERT_DIR }
+        : {}),
     };
     const helm = async (args: string[]) => {
       const result = await runProgram(options.helm, [...args, ...common], {
@@ -283,12 +298,78 @@ export async function deployHelmRelease(
         ) as ListedRelease[]
       )[0];
 
+    /**
+     * Helm keeps the lock of an operation in the release record: a helm
+     * killed mid-way (with the backend that ran it) leaves it pending
+     * forever, and every later helm says "another operation is in
+     * progress". An interrupted upgrade or rollback is rolled back to the
+     * last deployed revision; an interrupted first install has its record
+     * removed, and the install that follows takes over the objects it had
+     * created (they carry the release's ownership annotations).
+     */
+    const clearInterruptedOperation = async (pending: ListedRelease) => {
+      const revision = Number(pending.revision);
+      const history = JSON.parse(
+        await helm([
+          'history',
+          release,
+          '--namespace',
+          namespace,
+          '--output',
+          'json',
+        ]),
+      ) as Array<{ revision: number; status: string }>;
+      const lastGood = history
+        .filter(
+          h =>
+            h.revision < revision &&
+            ['deployed', 'superseded'].includes(h.status),
+        )
+        .at(-1);
+      if (lastGood) {
+        options.logger.info(
+          `Helm release ${namespace}/${release}: the previous run of this step stopped during helm (${pending.status}, revision ${revision}); rolling back to revision ${lastGood.revision} before running it again`,
+        );
+        await helm([
+          'rollback',
+          release,
+          String(lastGood.revision),
+          '--namespace',
+          namespace,
+          '--wait',
+          '--timeout',
+          `${Math.ceil(options.timeoutMs / 1000)}s`,
+        ]);
+        return;
+      }
+      options.logger.info(
+        `Helm release ${namespace}/${release}: the previous run of this step stopped during the first install (${pending.status}, revision ${revision}); removing that unfinished release record so the install runs again`,
+      );
+      await client.delete({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: `sh.helm.release.v1.${release}.v${revision}`,
+          namespace,
+        },
+      });
+    };
+
     // Reading the chart first fails early, before the cluster changes, on a bad reference or login.
     const chart = parseYaml(
       await helm(['show', 'chart', options.chart, ...chartArgs]),
     );
     const chartId = `${chart.name}-${chart.version}`;
-    const before = await deployed();
+    let before = await deployed();
+    if (before?.status.startsWith('pending-')) {
+      if (!options.resumingInterruptedRun) {
+        throw new Error(
+          `Helm release ${namespace}/${release} has an operation in progress that this task did not start (${before.status}, revision ${before.revision}): wait for it to end, or clear it (helm rollback, or helm uninstall if it was never deployed), then retry the step`,
+        );
+      }
+      await clearInterruptedOperation(before);
+      before = await deployed();
+    }
     if (before?.status === 'deployed' && before.chart === chartId) {
       const current = JSON.parse(
         await helm([

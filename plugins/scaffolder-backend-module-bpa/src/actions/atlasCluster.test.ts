@@ -181,6 +181,32 @@ describe('bpa:atlas:cluster', () => {
     expect(atlas.users.get('bpa')!.password).toBe(storedPassword());
   });
 
+  it('waits at the configured interval (bpa.atlas.pollIntervalSeconds) unless the step gives one', async () => {
+    const atlas = new FakeAtlas();
+    atlas.looksUntilReady = 3;
+    const clock = fakeClock();
+    const action = createAtlasClusterAction({
+      atlas,
+      awsClients: fakeAws().factory,
+      clock,
+      pollIntervalSeconds: 7,
+    });
+    expect((await runAction(action, { spec })).error).toBeUndefined();
+    expect(clock.elapsedMs()).toBe(7_000);
+
+    const given = fakeClock();
+    const other = new FakeAtlas();
+    other.looksUntilReady = 3;
+    const withInput = createAtlasClusterAction({
+      atlas: other,
+      awsClients: fakeAws().factory,
+      clock: given,
+      pollIntervalSeconds: 7,
+    });
+    await runAction(withInput, { spec, pollIntervalSeconds: 60 });
+    expect(given.elapsedMs()).toBe(60_000);
+  });
+
   it('with wait: false returns as soon as creation has started', async () => {
     const { atlas, clock, action } = setup();
     const { outputs, lines, error } = await runAction(action, {

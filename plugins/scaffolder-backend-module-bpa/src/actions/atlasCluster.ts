@@ -52,7 +52,9 @@ export function createAtlasClusterAction(options: AtlasActionOptions) {
             .number()
             .min(0)
             .default(DEFAULT_WAIT.pollIntervalSeconds)
-            .describe('Seconds between two looks at the cluster while waiting'),
+            .describe(
+              `Seconds between two looks at the cluster while waiting; default bpa.atlas.pollIntervalSeconds, else ${DEFAULT_WAIT.pollIntervalSeconds}`,
+            ),
         timeoutMinutes: z =>
           z
             .number()
@@ -146,7 +148,7 @@ export function createAtlasClusterAction(options: AtlasActionOptions) {
           atlas,
           spec,
           step,
-          waitOptions(ctx.input, DEFAULT_WAIT),
+          waitOptions(ctx.input, DEFAULT_WAIT, options),
         );
       } else {
         ctx.logger.info(

@@ -26,6 +26,8 @@ export interface AtlasActionOptions {
   /** Versions and tiers accepted by validation; defaults to the built-in list. */
   supportedVersions?: SupportedVersions;
   clock?: AtlasClock;
+  /** `bpa.atlas.pollIntervalSeconds`: between two looks at Atlas, unless a step's input says otherwise. */
+  pollIntervalSeconds?: number;
 }
 
 /** Refuses a request with every issue named by field. */
@@ -87,16 +89,20 @@ export function atlasStepContext(
   };
 }
 
+/** The step's input, else the configured interval, else the action's default. */
 export function waitOptions(
   input: {
     pollIntervalSeconds?: number;
     timeoutMinutes?: number;
   },
   defaults: { pollIntervalSeconds: number; timeoutMinutes: number },
+  configured: Pick<AtlasActionOptions, 'pollIntervalSeconds'> = {},
 ): AtlasWaitOptions {
   return {
     pollIntervalMs:
-      (input.pollIntervalSeconds ?? defaults.pollIntervalSeconds) * 1000,
+      (input.pollIntervalSeconds ??
+        configured.pollIntervalSeconds ??
+        defaults.pollIntervalSeconds) * 1000,
     timeoutMs: (input.timeoutMinutes ?? defaults.timeoutMinutes) * 60_000,
   };
 }

@@ -39,7 +39,9 @@ export function createAtlasPrivateEndpointAction(options: AtlasActionOptions) {
             .number()
             .min(0)
             .default(DEFAULT_WAIT.pollIntervalSeconds)
-            .describe('Seconds between two looks at Atlas while waiting'),
+            .describe(
+              `Seconds between two looks at Atlas while waiting; default bpa.atlas.pollIntervalSeconds, else ${DEFAULT_WAIT.pollIntervalSeconds}`,
+            ),
         timeoutMinutes: z =>
           z
             .number()
@@ -104,7 +106,7 @@ export function createAtlasPrivateEndpointAction(options: AtlasActionOptions) {
         aws,
         spec,
         step,
-        waitOptions(ctx.input, DEFAULT_WAIT),
+        waitOptions(ctx.input, DEFAULT_WAIT, options),
       );
       await storeMongoDbConnectionString(
         aws.secretsManager,

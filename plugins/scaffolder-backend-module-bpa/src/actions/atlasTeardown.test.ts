@@ -96,6 +96,22 @@ describe('bpa:atlas:teardown', () => {
     expect(outputs.clusterOutcome).toBe('terminated');
   });
 
+  it('still says it terminated the cluster when resumed after a restart that came once the cluster was gone', async () => {
+    const { options } = await provisioned();
+    const action = createAtlasTeardownAction(options);
+    const first = await runAction(action, { spec, terminateCluster: true });
+    expect(first.outputs.clusterTerminated).toBe(true);
+
+    // The step run again with the checkpoints its first run recorded (a backend killed before the step completed).
+    const resumed = await runAction(
+      action,
+      { spec, terminateCluster: true },
+      { checkpoints: first.checkpoints },
+    );
+    expect(resumed.error).toBeUndefined();
+    expect(resumed.outputs.clusterTerminated).toBe(true);
+  });
+
   it('terminates the cluster when the request says atlas.terminateOnTeardown', async () => {
     const request = {
       ...spec,

@@ -45,7 +45,9 @@ export function createAtlasTeardownAction(options: AtlasActionOptions) {
             .number()
             .min(0)
             .default(DEFAULT_WAIT.pollIntervalSeconds)
-            .describe('Seconds between two looks while waiting for deletions'),
+            .describe(
+              `Seconds between two looks while waiting for deletions; default bpa.atlas.pollIntervalSeconds, else ${DEFAULT_WAIT.pollIntervalSeconds}`,
+            ),
         timeoutMinutes: z =>
           z
             .number()
@@ -105,7 +107,7 @@ export function createAtlasTeardownAction(options: AtlasActionOptions) {
         region: spec.aws.region,
       });
       const step = atlasStepContext(ctx, options.clock);
-      const wait = waitOptions(ctx.input, DEFAULT_WAIT);
+      const wait = waitOptions(ctx.input, DEFAULT_WAIT, options);
 
       const removal = await removeAtlasPrivateEndpoint(
         atlas,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
@@ -148,25 +149,31 @@ export function createHelmReleaseAction(options: HelmReleaseActionOptions) {
         const registryLogin =
           ecr && options.ecrLogin ? await options.ecrLogin(ecr) : undefined;
         const client = await step.connect();
-        return step.checkpoint(
-          `bpa-helm-release-${spec.name}-${spec.bpa.releaseName}-${reference}-${
-            ctx.input.chartVersion ?? spec.bpa.version
-          }`,
-          () =>
-            deployHelmRelease({
-              helm: helm.path,
-              connection: client.connection,
-              release: spec.bpa.releaseName,
-              namespace: spec.bpa.namespace,
-              chart,
-              version: ctx.input.chartVersion ?? spec.bpa.version,
-              valuesFile,
-              timeoutMs:
-                (ctx.input.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000,
-              logger: step.logger,
-              masker: step.masker,
-              registryLogin,
-            }),
+        const key = `bpa-helm-release-${spec.name}-${
+          spec.bpa.releaseName
+        }-${reference}-${ctx.input.chartVersion ?? spec.bpa.version}`;
+        // Which run of this step first started helm: another one means helm was interrupted with it.
+        const thisRun = randomUUID();
+        const startedBy = await step.checkpoint(
+          `${key}-started`,
+          async () => thisRun,
+        );
+        return step.checkpoint(key, () =>
+          deployHelmRelease({
+            resumingInterruptedRun: startedBy !== thisRun,
+            helm: helm.path,
+            connection: client.connection,
+            release: spec.bpa.releaseName,
+            namespace: spec.bpa.namespace,
+            chart,
+            version: ctx.input.chartVersion ?? spec.bpa.version,
+            valuesFile,
+            timeoutMs:
+              (ctx.input.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000,
+            logger: step.logger,
+            masker: step.masker,
+            registryLogin,
+          }),
         );
       });
       ctx.output('release', result.release);
