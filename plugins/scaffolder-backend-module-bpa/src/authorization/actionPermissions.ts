@@ -6,7 +6,18 @@ import { JsonObject } from '@backstage/types';
  * environment's System is already `applied`: creating an environment and
  * changing a running one are separate permissions.
  */
-export type EnvironmentOperation = 'read' | 'plan' | 'apply' | 'teardown';
+export type EnvironmentOperation =
+  | 'read'
+  | 'plan'
+  /**
+   * Writing a planned request as the environment's record: `plan` for a new
+   * environment or the request already recorded, `apply` when it replaces
+   * another request recorded for an environment that is not applied (the
+   * record is what its apply, status and teardown read).
+   */
+  | 'record'
+  | 'apply'
+  | 'teardown';
 
 /** An operation, or how to tell it from the action's input. */
 export type ActionOperation =

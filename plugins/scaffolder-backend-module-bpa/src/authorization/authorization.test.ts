@@ -290,6 +290,32 @@ describe('BPA permissions, through the scaffolder, the catalog and the permissio
       expect(await fileOf('bpa-planned')).toBe(recorded);
     });
 
+    it("are not taken over by an outsider's plan of the same owner and account with another request", async () => {
+      const recorded = await fileOf('bpa-planned');
+      const before = aws.requests.length;
+      const bigger = environment('bpa-planned');
+      bigger.rds.allocatedStorageGiB += 100;
+
+      const replaced = await direct(OUTSIDER, 'register', bigger, 'planned');
+      const same = await direct(OUTSIDER, 'register', planned, 'planned');
+
+      expect(replaced.status).toBe('failed');
+      expect(replaced.log).toContain(
+        `NotAllowedError: user:default/sam may not bpa.environment.apply on environment bpa-planned (system:default/bpa-planned): ${OWNED_BY}, in AWS account 123456789012. This request differs from the one recorded for it, and replacing that is for whoever may apply it. Nothing was changed.`,
+      );
+      // The request already recorded is only confirmed: anyone may plan it.
+      expect(same.status).toBe('completed');
+      expect(await fileOf('bpa-planned')).toBe(recorded);
+      expect(aws.requests.length).toBe(before);
+
+      const byOwner = await direct(OWNER, 'register', bigger, 'planned');
+      expect(byOwner.status).toBe('completed');
+      expect(await fileOf('bpa-planned')).not.toBe(recorded);
+      // Back to the request the other tests expect.
+      await direct(OWNER, 'register', planned, 'planned');
+      expect(await fileOf('bpa-planned')).toBe(recorded);
+    });
+
     it('keep an applied environment applied when it is planned again', async () => {
       const recorded = await fileOf('bpa-owned');
       const run = await direct(OWNER, 'register', applied, 'planned');

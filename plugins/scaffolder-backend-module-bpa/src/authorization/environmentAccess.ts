@@ -15,6 +15,7 @@ import { createConditionAuthorizer } from '@backstage/plugin-permission-node';
 import { JsonObject } from '@backstage/types';
 import {
   BPA_AWS_ACCOUNT_ANNOTATION,
+  BPA_REQUEST_ANNOTATION,
   BPA_STATE_ANNOTATION,
   EnvironmentSpec,
   SupportedVersions,
@@ -151,6 +152,25 @@ function describeSystem(system: Entity, options: EnvironmentAccessOptions) {
 }
 
 /**
+ * Registering a planned request: anyone who may plan writes a new
+ * environment's record, or the request it already records; replacing the
+ * request of an existing environment that is not applied is acting on it (its
+ * apply, status and teardown read the record), so it needs `apply`. An
+ * applied environment's record is not written by a plan (the register step
+ * keeps it until an apply completes).
+ */
+function recordOperation(
+  existing: Entity | undefined,
+  wouldBe: Entity | undefined,
+  state: string | undefined,
+): CheckedOperation {
+  if (!existing || !wouldBe || state === 'applied') return 'plan';
+  const recorded = existing.metadata.annotations?.[BPA_REQUEST_ANNOTATION];
+  const requested = wouldBe.metadata.annotations?.[BPA_REQUEST_ANNOTATION];
+  return recorded === requested ? 'plan' : 'apply';
+}
+
+/**
  * Authorizes what an action is about to do to an environment, with the task
  * initiator's credentials, through the portal's permission policy; throws
  * {@link NotAllowedError} naming the permission and the environment's owner.
@@ -179,8 +199,12 @@ export async function authorizeEnvironmentAccess(
       e => e.kind === 'System',
     );
 
-  let operation: CheckedOperation =
+  const requested =
     typeof operationOf === 'function' ? operationOf(input) : operationOf;
+  let operation: CheckedOperation =
+    requested === 'record'
+      ? recordOperation(existing, wouldBe, state)
+      : requested;
   if (operation === 'apply' && state === 'applied') operation = 'change';
   const permission = PERMISSIONS[operation];
   const actor = actorOf(credentials);
@@ -212,10 +236,14 @@ export async function authorizeEnvironmentAccess(
       refusedFor[0] === existing
         ? `environment ${environment} (${entityRef})`
         : `environment ${environment} as requested`;
+    const replacing =
+      requested === 'record'
+        ? ' This request differs from the one recorded for it, and replacing that is for whoever may apply it.'
+        : '';
     throw new NotAllowedError(
       `${actor} may not ${permission.name} on ${which}: it is ${systems.join(
         '; as requested, ',
-      )}. Nothing was changed.`,
+      )}.${replacing} Nothing was changed.`,
     );
   }
 
