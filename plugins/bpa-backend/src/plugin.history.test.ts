@@ -157,6 +157,7 @@ describe('GET /api/bpa/environments/:namespace/:name/history', () => {
           status: 'failed',
           template: 'Tear down a BPA environment',
           what: 'teardown',
+          canOpen: true,
         },
         expect.objectContaining({
           taskId: 'task-3',
@@ -211,6 +212,61 @@ describe('GET /api/bpa/environments/:namespace/:name/history', () => {
       { limit: 100, offset: 0 },
       { limit: 50, offset: 100 },
     ]);
+  });
+
+  it("says which tasks the caller may open, asking scaffolder.task.read of each with the caller's credentials", async () => {
+    const scaffolder = fakeScaffolder();
+    // As the portal's policy: Pat reads the environment and opens the tasks
+    // Pat created, not Sam's or Ada's.
+    const mine = new Set(['task-2', 'task-1']);
+    const permissions = mockServices.permissions.mock({
+      authorize: jest.fn(async requests =>
+        requests.map(r => ({
+          result:
+            r.permission.name === 'bpa.environment.read' ||
+            mine.has((r as { resourceRef?: string }).resourceRef ?? '')
+              ? AuthorizeResult.ALLOW
+              : AuthorizeResult.DENY,
+        })),
+      ),
+    });
+    const backend = await startStatusBackend({
+      entities: [system],
+      sources: noSources,
+      services: [scaffolder.factory, permissions.factory],
+    });
+
+    const body = await (
+      await backend.get(
+        '/environments/default/bpa-demo/history',
+        'user:default/pat',
+      )
+    ).json();
+
+    expect(
+      body.tasks.map((t: { taskId: string; canOpen: boolean }) => [
+        t.taskId,
+        t.canOpen,
+      ]),
+    ).toEqual([
+      ['task-6', false],
+      ['task-3', false],
+      ['task-2', true],
+      ['task-1', true],
+    ]);
+    expect(permissions.authorize).toHaveBeenLastCalledWith(
+      ['task-6', 'task-3', 'task-2', 'task-1'].map(resourceRef => ({
+        permission: expect.objectContaining({ name: 'scaffolder.task.read' }),
+        resourceRef,
+      })),
+      {
+        credentials: expect.objectContaining({
+          principal: expect.objectContaining({
+            userEntityRef: 'user:default/pat',
+          }),
+        }),
+      },
+    );
   });
 
   it('answers 403 naming bpa.environment.read to a caller the policy refuses, for the history and the status', async () => {

@@ -13,6 +13,7 @@ import {
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { taskReadPermission } from '@backstage/plugin-scaffolder-common/alpha';
 import {
   BPA_ENVIRONMENT_ANNOTATION,
   bpaEnvironmentReadPermission,
@@ -54,7 +55,11 @@ export async function createRouter(
   /** The environment's System, if the caller may read it and its BPA data. */
   async function readableEnvironment(
     req: express.Request,
-  ): Promise<{ system: Entity; entityRef: string }> {
+  ): Promise<{
+    system: Entity;
+    entityRef: string;
+    credentials: BackstageCredentials;
+  }> {
     const { namespace, name } = req.params;
     if (
       !validator.isValidNamespace(namespace) ||
@@ -83,7 +88,7 @@ export async function createRouter(
         `You may not ${bpaEnvironmentReadPermission.name} on ${entityRef}`,
       );
     }
-    return { system, entityRef };
+    return { system, entityRef, credentials };
   }
 
   router.get('/environments/:namespace/:name/status', async (req, res) => {
@@ -92,8 +97,28 @@ export async function createRouter(
   });
 
   router.get('/environments/:namespace/:name/history', async (req, res) => {
-    const { system, entityRef } = await readableEnvironment(req);
-    res.json(await history.historyOf(entityRef, system.metadata.name));
+    const { system, entityRef, credentials } = await readableEnvironment(req);
+    const found = await history.historyOf(entityRef, system.metadata.name);
+    // Reading the environment shows every task that touched it; opening a
+    // task's page is the scaffolder's own permission (the portal's policy
+    // keeps it to the task's creator and the admins), asked for once here
+    // so the page links only what the caller may open.
+    const decisions = found.tasks.length
+      ? await permissions.authorize(
+          found.tasks.map(task => ({
+            permission: taskReadPermission,
+            resourceRef: task.taskId,
+          })),
+          { credentials },
+        )
+      : [];
+    res.json({
+      ...found,
+      tasks: found.tasks.map((task, i) => ({
+        ...task,
+        canOpen: decisions[i].result === AuthorizeResult.ALLOW,
+      })),
+    });
   });
 
   return router;

@@ -24,4 +24,6 @@ export interface EnvironmentTask {
   what: string;
   /** ISO 8601: the last sign of life of a task that ran. */
   lastHeartbeatAt?: string;
+  /** Whether the requester may open the task's page (`scaffolder.task.read`), as the history API answers. */
+  canOpen?: boolean;
 }

@@ -15,6 +15,7 @@ const history: EnvironmentHistory = {
       status: 'failed',
       template: 'Tear down a BPA environment',
       what: 'teardown',
+      canOpen: true,
     },
     {
       taskId: 'a1b2',
@@ -23,6 +24,7 @@ const history: EnvironmentHistory = {
       status: 'completed',
       template: 'BPA environment on Amazon EKS',
       what: 'plan and apply',
+      canOpen: true,
     },
   ],
 };
@@ -64,6 +66,33 @@ describe('EnvironmentHistoryCard', () => {
     expect(
       within(apply).getByRole('link', { name: /pat/ }),
     ).toBeInTheDocument();
+  });
+
+  it("links no task the viewer may not open, and says whose it is to open", async () => {
+    renderCard(
+      <EnvironmentHistoryCard />,
+      jest.fn(async () =>
+        answer({
+          ...history,
+          tasks: history.tasks.map(t =>
+            t.taskId === 'b2c3' ? { ...t, canOpen: false } : t,
+          ),
+        }),
+      ),
+    );
+    await screen.findByText('teardown');
+    const teardown = rowOf('teardown');
+    expect(
+      within(teardown).queryByRole('link', { name: 'Open the task' }),
+    ).not.toBeInTheDocument();
+    expect(
+      within(teardown).getByText('Its creator and the admins may open it'),
+    ).toBeInTheDocument();
+    expect(
+      within(rowOf('plan and apply')).getByRole('link', {
+        name: 'Open the task',
+      }),
+    ).toHaveAttribute('href', '/create/tasks/a1b2');
   });
 
   it('says so when no task touched the environment', async () => {

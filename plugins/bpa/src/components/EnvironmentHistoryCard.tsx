@@ -69,7 +69,14 @@ const columns: TableColumn<EnvironmentTask>[] = [
   { title: 'Result', render: task => <Result status={task.status} /> },
   {
     title: 'Task',
-    render: task => <Link to={taskPath(task.taskId)}>Open the task</Link>,
+    render: task =>
+      !task.canOpen ? (
+        <Typography variant="caption" color="textSecondary">
+          Its creator and the admins may open it
+        </Typography>
+      ) : (
+        <Link to={taskPath(task.taskId)}>Open the task</Link>
+      ),
   },
 ];
 
