@@ -20,7 +20,11 @@ export {
   renderStackTemplates,
   subnetLayout,
 } from './plan/cloudformation';
-export { describeReference } from './plan/incluster';
+export {
+  describeReference,
+  listReferences,
+  SECRET_PURPOSES,
+} from './plan/incluster';
 export type { Reference } from './plan/incluster';
 export * from './atlas';
 export { environmentsDirectoryFromConfig } from './config/environmentsDirectory';

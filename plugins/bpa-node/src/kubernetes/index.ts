@@ -62,3 +62,4 @@ export type {
 } from './databaseBootstrap';
 export { inClusterServicesFromConfig } from './fromConfig';
 export type { InClusterServices, SecretsManagerFactory } from './fromConfig';
+export { valueSourcesOf } from './secretValues';
