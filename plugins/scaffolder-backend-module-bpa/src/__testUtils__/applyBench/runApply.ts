@@ -1,27 +1,16 @@
 import fs from 'node:fs/promises';
-import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ECRClient } from '@aws-sdk/client-ecr';
-import { createBackendModule } from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import {
   Entity,
   RELATION_HAS_PART,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
-import {
-  TemplateAction,
-  scaffolderActionsExtensionPoint,
-} from '@backstage/plugin-scaffolder-node';
+import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   EnvironmentSpec,
   REFERENCE_SPEC_INPUT,
@@ -63,12 +52,12 @@ import { BenchClock } from './benchClock';
 import { applyGraph, criticalPath, stackDurations } from './dependencies';
 import { OTHER_LATENCIES } from './latencies';
 import { timedAtlas } from './timedAtlas';
-import { formDefaults, readTemplate, stepOrderProblems } from './template';
+import { runScaffolderTask } from './scaffolderTask';
+import { formValues, readTemplate, stepOrderProblems } from './template';
 
 /** How the production actions wait: the portal's defaults. */
 const AWS_POLL_MS = 20_000;
 const INCLUSTER_POLL_MS = 100;
-const USER = 'user:default/pat';
 
 /** One step as the task ran it, on the bench's clock. */
 export interface StepRun {
@@ -382,86 +371,21 @@ export async function runApply(templateFile: string): Promise<ApplyRun> {
       ),
     ];
 
-    const backend = await startTestBackend({
-      features: [
-        scaffolderPlugin,
-        createBackendModule({
-          pluginId: 'scaffolder',
-          moduleId: 'bpa-bench',
-          register(env) {
-            env.registerInit({
-              deps: { scaffolder: scaffolderActionsExtensionPoint },
-              async init({ scaffolder }) {
-                scaffolder.addActions(...actions);
-              },
-            });
-          },
-        }),
-        catalogServiceMock.factory({ entities: [template] }),
-        mockServices.rootConfig.factory({ data: {} }),
-      ],
-    });
-    stops.push(() => backend.stop());
-    const base = `http://127.0.0.1:${
-      (backend.server.address() as AddressInfo).port
-    }/api/scaffolder`;
-    const call = async (method: string, apiPath: string, body?: unknown) => {
-      const response = await fetch(`${base}${apiPath}`, {
-        method,
-        headers: {
-          Authorization: mockCredentials.user.header(USER),
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const json = await response.json();
-      if (!response.ok) {
-        throw new Error(
-          `${method} ${apiPath}: ${response.status} ${JSON.stringify(json)}`,
-        );
-      }
-      return json;
-    };
-
     const values = {
-      ...formDefaults(template),
-      name: spec.name,
-      owner: spec.owner,
-      accountId: spec.aws.accountId,
-      region: spec.aws.region,
-      adminCidr: spec.network.adminCidr,
-      atlasProjectId: spec.atlas.projectId,
+      ...formValues(template, spec),
       certificateArn: TEST_PARAMETERS.CertificateArn,
       ecrSourceRegistry: `${lab.source.host}/bpa`,
       bpaChart: lab.chart,
       mode: 'apply',
     };
     const realStart = Date.now();
-    const { id } = await call('POST', '/v2/tasks', {
-      templateRef: stringifyEntityRef(template),
-      values,
-    });
-    let task: { status: string };
-    do {
-      await new Promise(resolve => setTimeout(resolve, 50));
-      task = await call('GET', `/v2/tasks/${id}`);
-    } while (!['completed', 'failed', 'cancelled'].includes(task.status));
+    const task = await runScaffolderTask({ template, actions, values });
     const realMs = Date.now() - realStart;
-    const events: Array<{ body: { message?: string; stepId?: string } }> =
-      await call('GET', `/v2/tasks/${id}/events`);
     if (task.status !== 'completed') {
-      const log = events.map(e => e.body.message).filter(Boolean);
       throw new Error(
-        `the apply task ${task.status}:\n${log.slice(-25).join('\n')}`,
+        `the apply task ${task.status}:\n${task.log.slice(-25).join('\n')}`,
       );
     }
-    const skipped = [
-      ...new Set(
-        events
-          .map(e => /^Skipping step (\S+) because/.exec(e.body.message ?? ''))
-          .flatMap(m => (m ? [m[1]] : [])),
-      ),
-    ];
     const awsCalls = countCalls({
       ...aws.mocks,
       secretsManager: secrets.mocks.secretsManager,
@@ -479,11 +403,11 @@ export async function runApply(templateFile: string): Promise<ApplyRun> {
       criticalPath: path_.path,
       realMs,
       steps,
-      skipped,
+      skipped: task.skipped,
       stepOrderProblems: stepOrderProblems(
         template.spec.steps,
         steps.map(s => s.id),
-        skipped,
+        task.skipped,
       ),
       awsCalls,
       atlasCalls,

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { parse } from 'yaml';
 import { Entity } from '@backstage/catalog-model';
+import { EnvironmentSpec } from '@internal/backstage-plugin-bpa-common';
 
 /** A template step as template.yaml writes it. */
 export interface TemplateStep {
@@ -35,6 +36,22 @@ export function formDefaults(template: {
         .map(([name, field]) => [name, field.default]),
     ),
   );
+}
+
+/** The form as a user fills it in for a request: the defaults, and the fields a request names. */
+export function formValues(
+  template: { spec: { parameters: Record<string, unknown>[] } },
+  spec: EnvironmentSpec,
+): Record<string, unknown> {
+  return {
+    ...formDefaults(template),
+    name: spec.name,
+    owner: spec.owner,
+    accountId: spec.aws.accountId,
+    region: spec.aws.region,
+    adminCidr: spec.network.adminCidr,
+    atlasProjectId: spec.atlas.projectId,
+  };
 }
 
 /**
