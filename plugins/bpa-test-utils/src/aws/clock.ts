@@ -4,6 +4,9 @@ import type { StackClock } from '@internal/backstage-plugin-bpa-node';
  * Time that passes only when someone sleeps: a sleeper wakes once every
  * other piece of work is itself asleep, at the earliest wake-up time. Hours
  * of stack operations take milliseconds, in a deterministic order.
+ *
+ * With `elapsed` (e.g. real milliseconds since a start), that time passes
+ * too: work takes what it takes, and only the waits are skipped.
  */
 export class VirtualClock implements StackClock {
   private t: number;
@@ -12,17 +15,26 @@ export class VirtualClock implements StackClock {
   private seq = 0;
   private scheduled = false;
 
-  constructor(start = Date.UTC(2025, 0, 1)) {
+  constructor(
+    start = Date.UTC(2025, 0, 1),
+    private readonly elapsed: () => number = () => 0,
+  ) {
     this.t = start;
   }
 
   now() {
-    return this.t;
+    return this.t + this.elapsed();
   }
 
-  sleep(ms: number): Promise<void> {
-    return new Promise(resolve => {
-      this.sleepers.push({ at: this.t + ms, seq: this.seq++, wake: resolve });
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const sleeper = { at: this.now() + ms, seq: this.seq++, wake: resolve };
+      signal?.addEventListener('abort', () => {
+        const i = this.sleepers.indexOf(sleeper);
+        if (i >= 0) this.sleepers.splice(i, 1);
+        reject(signal.reason);
+      });
+      this.sleepers.push(sleeper);
       this.schedule();
     });
   }
@@ -37,7 +49,7 @@ export class VirtualClock implements StackClock {
         if (!this.sleepers.length) return;
         this.sleepers.sort((a, b) => a.at - b.at || a.seq - b.seq);
         const next = this.sleepers.shift()!;
-        this.t = Math.max(this.t, next.at);
+        this.t = Math.max(this.t, next.at - this.elapsed());
         next.wake();
         if (this.sleepers.length) this.schedule();
       }),

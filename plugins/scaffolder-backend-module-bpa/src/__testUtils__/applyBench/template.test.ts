@@ -34,9 +34,13 @@ function editedTemplate(edit: (steps: any[]) => any[]) {
   return { file, cleanup: () => fs.rmSync(dir, { recursive: true }) };
 }
 
-/** Actions under the template's action ids that only record which step called them. */
-function recordingActions(ids: string[], ran: string[]) {
-  return [...new Set(ids)].map(id =>
+/** Runs the template as a task whose actions only record which step called them. */
+async function runRecording(
+  template: ReturnType<typeof readTemplate>,
+  mode: string,
+) {
+  const ran: string[] = [];
+  const actions = [...new Set(template.spec.steps.map(s => s.action))].map(id =>
     createTemplateAction({
       id,
       async handler(ctx) {
@@ -44,6 +48,12 @@ function recordingActions(ids: string[], ran: string[]) {
       },
     }),
   );
+  const task = await runScaffolderTask({
+    template,
+    actions,
+    values: { ...formValues(template, spec), mode },
+  });
+  return { ...task, ran };
 }
 
 describe('the apply bench follows template.yaml', () => {
@@ -64,15 +74,7 @@ describe('the apply bench follows template.yaml', () => {
     });
     try {
       const template = readTemplate(edited.file);
-      const ran: string[] = [];
-      const task = await runScaffolderTask({
-        template,
-        actions: recordingActions(
-          template.spec.steps.map(s => s.action),
-          ran,
-        ),
-        values: { ...formValues(template, spec), mode: 'apply' },
-      });
+      const { ran, ...task } = await runRecording(template, 'apply');
 
       expect(task.status).toBe('completed');
       expect(ran).toEqual(template.spec.steps.map(s => s.id));
@@ -90,15 +92,7 @@ describe('the apply bench follows template.yaml', () => {
 
   it('leaves out the steps whose if is false, as the scaffolder skips them', async () => {
     const template = readTemplate(TEMPLATE);
-    const ran: string[] = [];
-    const task = await runScaffolderTask({
-      template,
-      actions: recordingActions(
-        template.spec.steps.map(s => s.action),
-        ran,
-      ),
-      values: { ...formValues(template, spec), mode: 'plan' },
-    });
+    const { ran, ...task } = await runRecording(template, 'plan');
 
     expect(task.status).toBe('completed');
     expect(ran).toEqual(['plan', 'register']);
