@@ -35,7 +35,7 @@ export const ACTION_OPERATIONS: Record<string, ActionOperation> = {
   'bpa:environment:describe': 'read',
   'bpa:catalog:register': input => {
     if (input.state === 'removed') return 'teardown';
-    return input.state === 'applied' ? 'apply' : 'plan';
+    return input.state === 'applied' ? 'apply' : 'record';
   },
   'bpa:atlas:cluster': 'apply',
   'bpa:atlas:private-endpoint': 'apply',
