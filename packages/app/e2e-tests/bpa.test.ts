@@ -8,9 +8,18 @@ const shot = (page: Page, name: string) =>
     fullPage: true,
   });
 
-/** Signs in from the sign-in page: as Guest, or as an example user (Pat Platform, Sam Apps). */
-async function signInAs(page: Page, who: string, screenshot?: string) {
-  await page.goto('/');
+/**
+ * Opens `at` and signs in on the sign-in page it shows: as Guest, or as an
+ * example user (Pat Platform, Sam Apps). The app then shows `at`: one load
+ * of the app instead of one for the sign-in and one for the page.
+ */
+async function signInAs(
+  page: Page,
+  who: string,
+  at: string,
+  screenshot?: string,
+) {
+  await page.goto(at);
   const button = page.getByRole('button', { name: `Sign in as ${who}` });
   await expect(button).toBeVisible();
   if (screenshot) await shot(page, screenshot);
@@ -19,7 +28,17 @@ async function signInAs(page: Page, who: string, screenshot?: string) {
     page.getByRole('link', { name: 'Create', exact: true }).first(),
   ).toBeVisible();
 }
-const signInAsGuest = (page: Page) => signInAs(page, 'Guest');
+/**
+ * Moves the app already loaded to `to`, as its own links do (the router
+ * follows the history), without loading the app again.
+ */
+async function openInApp(page: Page, to: string) {
+  await page.evaluate(url => {
+    window.history.pushState({}, '', url);
+    window.dispatchEvent(new PopStateEvent('popstate'));
+  }, to);
+}
+const signInAsGuest = (page: Page, at: string) => signInAs(page, 'Guest', at);
 
 /** A card on an entity page, by its title. */
 const cardTitled = (page: Page, title: string) =>
@@ -39,15 +58,13 @@ test('requests a BPA environment in plan mode and sees its plan', async ({
   page,
 }) => {
   const name = `e2e-${Date.now().toString(36)}`;
-  await signInAsGuest(page);
-
-  await page.goto('/create');
+  await signInAsGuest(page, '/create');
   await expect(
     page.getByText('BPA environment on Amazon EKS', { exact: true }),
   ).toBeVisible();
   await shot(page, '01-create');
   // The teardown template mentions the same words: open this one by name.
-  await page.goto('/create/templates/default/bpa-environment');
+  await openInApp(page, '/create/templates/default/bpa-environment');
 
   // Environment
   await page.getByLabel('Environment name').fill(name);
@@ -129,8 +146,7 @@ test('requests a BPA environment in plan mode and sees its plan', async ({
 test('shows the example environment with its BPA card and components', async ({
   page,
 }) => {
-  await signInAsGuest(page);
-  await page.goto('/catalog/default/system/bpa-demo');
+  await signInAsGuest(page, '/catalog/default/system/bpa-demo');
   const card = environmentCard(page);
   await expect(card.getByText('us-east-1', { exact: true })).toBeVisible();
   await expect(card.getByText('123456789012', { exact: true })).toBeVisible();
@@ -160,8 +176,7 @@ test("shows a running environment's live status, read from its cluster", async (
   page,
 }) => {
   // bpa-lab: applied by scripts/lab-cluster.js to a real kube-apiserver.
-  await signInAsGuest(page);
-  await page.goto('/catalog/default/system/bpa-lab');
+  await signInAsGuest(page, '/catalog/default/system/bpa-lab');
   const status = cardTitled(page, 'Live status');
 
   await expect(status.getByText('deployed, revision 1')).toBeVisible();
@@ -188,8 +203,12 @@ test('refuses an outsider the teardown of an environment; its owner sees the att
 }) => {
   // Sam Apps is in app-team; bpa-lab belongs to platform-team.
   const outsider = await (await browser.newContext()).newPage();
-  await signInAs(outsider, 'Sam Apps', '09-sign-in-page');
-  await outsider.goto('/create/templates/default/bpa-environment-teardown');
+  await signInAs(
+    outsider,
+    'Sam Apps',
+    '/create/templates/default/bpa-environment-teardown',
+    '09-sign-in-page',
+  );
   const picker = outsider.getByRole('textbox', {
     name: 'Environment',
     exact: true,
@@ -219,8 +238,7 @@ test('refuses an outsider the teardown of an environment; its owner sees the att
 
   // Pat Platform, in platform-team, finds the attempt on the environment's page.
   const owner = await (await browser.newContext()).newPage();
-  await signInAs(owner, 'Pat Platform');
-  await owner.goto('/catalog/default/system/bpa-lab');
+  await signInAs(owner, 'Pat Platform', '/catalog/default/system/bpa-lab');
   const history = cardTitled(owner, 'History');
   const attempt = history
     .getByRole('row')
@@ -316,8 +334,7 @@ test.describe('at 1280 px wide', () => {
   test('draws the planned demo environment from its plan, in grey, legibly', async ({
     page,
   }) => {
-    await signInAsGuest(page);
-    await page.goto('/catalog/default/system/bpa-demo');
+    await signInAsGuest(page, '/catalog/default/system/bpa-demo');
     await page.getByRole('link', { name: 'Architecture', exact: true }).click();
     await expect(
       page.getByRole('img', {
@@ -358,8 +375,7 @@ test.describe('at 1280 px wide', () => {
   test('draws the applied lab environment live: its pods on their nodes, the crash-looping one failing', async ({
     page,
   }) => {
-    await signInAsGuest(page);
-    await page.goto('/catalog/default/system/bpa-lab/architecture');
+    await signInAsGuest(page, '/catalog/default/system/bpa-lab/architecture');
     await expect(
       page.getByRole('img', { name: 'Live architecture of bpa-lab' }),
     ).toBeVisible();
@@ -383,8 +399,10 @@ test.describe('at 1280 px wide', () => {
   test("shows a BPA component's health: workloads, pods on their nodes, warning events", async ({
     page,
   }) => {
-    await signInAsGuest(page);
-    await page.goto('/catalog/default/component/bpa-lab-workflow-engine');
+    await signInAsGuest(
+      page,
+      '/catalog/default/component/bpa-lab-workflow-engine',
+    );
     const health = cardTitled(page, 'Health');
     const workload = health
       .getByRole('row')
@@ -404,8 +422,7 @@ test.describe('at 1280 px wide', () => {
   test("shows BPA's pods on the EKS cluster's Kubernetes tab", async ({
     page,
   }) => {
-    await signInAsGuest(page);
-    await page.goto('/catalog/default/resource/bpa-lab-eks');
+    await signInAsGuest(page, '/catalog/default/resource/bpa-lab-eks');
     await page.getByRole('link', { name: 'Kubernetes', exact: true }).click();
     await expect(page).toHaveURL(/\/resource\/bpa-lab-eks\/kubernetes/);
     // Every object type it asks for answers (e2e.sh leaves out the two the
