@@ -1,6 +1,9 @@
 # Sourced by the project's scripts: puts Node 22 and the vendored Yarn first on
 # PATH, installing Node 22 from the npm registry when it is missing.
-# Override the cache directory with BPA_TOOLS_DIR.
+# Override the cache directory with BPA_TOOLS_DIR. Sourced from a shell, it
+# leaves that shell's options as they were (a failed command there must not
+# close it); the scripts set their own.
+_bpa_caller_options=$(set +o)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NODE_VERSION=22.23.3
@@ -26,3 +29,5 @@ export PATH="$NODE_DIR/bin:$SHIM_DIR:$ROOT/node_modules/.bin:$PATH"
 # node-gyp (better-sqlite3) builds against these headers instead of downloading them.
 export npm_config_nodedir="$NODE_DIR"
 export BPA_ROOT="$ROOT"
+eval "$_bpa_caller_options"
+unset _bpa_caller_options
