@@ -29,5 +29,8 @@ export PATH="$NODE_DIR/bin:$SHIM_DIR:$ROOT/node_modules/.bin:$PATH"
 # node-gyp (better-sqlite3) builds against these headers instead of downloading them.
 export npm_config_nodedir="$NODE_DIR"
 export BPA_ROOT="$ROOT"
+# better-sqlite3's install (prebuild-install, else a 2-minute C++ build) takes
+# the binary install.sh keeps here after the first build on this machine.
+export npm_config_better_sqlite3_local_prebuilds="$BPA_TOOLS_DIR/prebuilds"
 eval "$_bpa_caller_options"
 unset _bpa_caller_options
