@@ -3,7 +3,9 @@
 # Override the cache directory with BPA_TOOLS_DIR. Sourced from a shell, it
 # leaves that shell's options as they were (a failed command there must not
 # close it); the scripts set their own.
-_bpa_caller_options=$(set +o)
+# ($- and shopt, not $(set +o): a command substitution runs without errexit.)
+_bpa_caller_flags=$-
+_bpa_caller_pipefail=$(shopt -qo pipefail && echo -o || echo +o)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NODE_VERSION=22.23.3
@@ -32,5 +34,7 @@ export BPA_ROOT="$ROOT"
 # better-sqlite3's install (prebuild-install, else a 2-minute C++ build) takes
 # the binary install.sh keeps here after the first build on this machine.
 export npm_config_better_sqlite3_local_prebuilds="$BPA_TOOLS_DIR/prebuilds"
-eval "$_bpa_caller_options"
-unset _bpa_caller_options
+case $_bpa_caller_flags in *e*) set -e ;; *) set +e ;; esac
+case $_bpa_caller_flags in *u*) set -u ;; *) set +u ;; esac
+set "$_bpa_caller_pipefail" pipefail
+unset _bpa_caller_flags _bpa_caller_pipefail
