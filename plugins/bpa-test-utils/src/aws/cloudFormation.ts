@@ -70,7 +70,9 @@ const DEFAULT_TIMINGS: SimulatedTimings = {
   delete: 30_000,
 };
 const EVENTS_PAGE = 100;
+/** How long after its last resource a stack completes; at most a tenth of the operation (scaled timings). */
 const STACK_SETTLE_MS = 2_000;
+const settleMs = (duration: number) => Math.min(STACK_SETTLE_MS, duration / 10);
 const UPDATABLE = new Set([
   'CREATE_COMPLETE',
   'UPDATE_COMPLETE',
@@ -199,6 +201,22 @@ export class SimulatedCloudFormation {
         Object.values(s.deployed!.template.resources).filter(
           r => r.Type === type,
         ),
+      );
+  }
+
+  /** The EKS clusters of the stacks whose creation completed: name and Kubernetes version. */
+  eksClusters(): Array<{ name: string; version?: string; stackId: string }> {
+    this.advance();
+    return this.stacks
+      .filter(s => !s.deleted && s.deployed)
+      .flatMap(s =>
+        Object.values(s.deployed!.template.resources)
+          .filter(r => r.Type === 'AWS::EKS::Cluster')
+          .map(r => ({
+            name: r.Properties?.Name as string,
+            version: r.Properties?.Version as string | undefined,
+            stackId: s.stackId,
+          })),
       );
   }
 
@@ -691,7 +709,7 @@ export class SimulatedCloudFormation {
     const duration = this.timings(stack.stackName).create;
     const ids = Object.keys(target.template.resources);
     // Resources one after another; the stack completes moments after the last one, as CloudFormation's do.
-    const slot = (duration - STACK_SETTLE_MS) / Math.max(1, ids.length);
+    const slot = (duration - settleMs(duration)) / Math.max(1, ids.length);
     const failure = this.takeFailure(stack.stackName, ids);
     const plan: SimStack['scheduled'] = [
       this.stackEvent(stack, t0, 'CREATE_IN_PROGRESS', 'User Initiated', token),
@@ -828,7 +846,7 @@ export class SimulatedCloudFormation {
       touched.map(([id]) => id),
     );
     const slot =
-      (duration - STACK_SETTLE_MS) / (touched.length + removed.length + 1);
+      (duration - settleMs(duration)) / (touched.length + removed.length + 1);
     const plan: SimStack['scheduled'] = [
       this.stackEvent(stack, t0, 'UPDATE_IN_PROGRESS', 'User Initiated', token),
     ];
@@ -951,7 +969,8 @@ export class SimulatedCloudFormation {
     const resources = Object.entries(
       stack.deployed?.template.resources ?? {},
     ).reverse();
-    const slot = (duration - STACK_SETTLE_MS) / Math.max(1, resources.length);
+    const slot =
+      (duration - settleMs(duration)) / Math.max(1, resources.length);
     const failed: string[] = [];
     const gone: string[] = [];
     resources.forEach(([id, r], i) => {

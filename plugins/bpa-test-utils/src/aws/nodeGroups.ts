@@ -5,20 +5,54 @@ import {
   DescribeAutoScalingGroupsCommandInput,
 } from '@aws-sdk/client-auto-scaling';
 import {
+  DescribeClusterCommandInput,
   DescribeNodegroupCommandInput,
   ResourceNotFoundException as EksResourceNotFoundException,
 } from '@aws-sdk/client-eks';
 import { SimulatedCloudFormation } from './cloudFormation';
+import { SimulatedAwsOptions } from './options';
 
 /**
- * EKS's node groups and Auto Scaling's groups for the node groups the
- * simulated stacks hold: one Auto Scaling group each, named as EKS names
- * them, and the target groups attached to it.
+ * EKS's clusters and node groups, and Auto Scaling's groups for the node
+ * groups the simulated stacks hold: one Auto Scaling group each, named as
+ * EKS names them, and the target groups attached to it.
  */
 export class SimulatedNodeGroups {
   private readonly attached = new Map<string, string[]>();
 
-  constructor(private readonly cloudFormation: SimulatedCloudFormation) {}
+  constructor(
+    private readonly cloudFormation: SimulatedCloudFormation,
+    private readonly options: Pick<
+      SimulatedAwsOptions,
+      'eksEndpoint' | 'region' | 'accountId'
+    > = { region: 'us-east-1', accountId: '123456789012' },
+  ) {}
+
+  /** A cluster the stacks created: ACTIVE, at the configured endpoint (a lab API server) or a made-up one. */
+  describeCluster(input: DescribeClusterCommandInput) {
+    const found = this.cloudFormation
+      .eksClusters()
+      .find(c => c.name === input.name);
+    if (!found) {
+      throw new EksResourceNotFoundException({
+        $metadata: { httpStatusCode: 404 },
+        message: `No cluster found for name: ${input.name}.`,
+      });
+    }
+    const { region, accountId, eksEndpoint } = this.options;
+    return {
+      cluster: {
+        name: found.name,
+        arn: `arn:aws:eks:${region}:${accountId}:cluster/${found.name}`,
+        version: found.version,
+        status: 'ACTIVE' as const,
+        endpoint:
+          eksEndpoint?.endpoint ??
+          `https://${found.name}.gr7.${region}.eks.amazonaws.com`,
+        certificateAuthority: { data: eksEndpoint?.caData ?? '' },
+      },
+    };
+  }
 
   private groups() {
     return this.cloudFormation.nodegroups().map(ng => ({

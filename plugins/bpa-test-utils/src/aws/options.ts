@@ -27,6 +27,8 @@ export interface SimulatedAwsOptions {
   /** Per stack name; stacks not listed take `defaultTimings`. */
   timings?: Record<string, Partial<SimulatedTimings>>;
   defaultTimings?: SimulatedTimings;
+  /** What EKS DescribeCluster answers as the clusters' API server (e.g. a lab kube-apiserver). */
+  eksEndpoint?: { endpoint: string; caData: string };
   /** How long CloudFormation takes to compute a change set. */
   changeSetMs?: number;
 }

@@ -16,8 +16,17 @@ import {
   DescribeAutoScalingGroupsCommand,
   DetachLoadBalancerTargetGroupsCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { DescribeVpcEndpointsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  CreateVpcEndpointCommand,
+  DeleteVpcEndpointsCommand,
+  DescribeVpcEndpointsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
 import {
   ACMClient,
   DescribeCertificateCommand,
@@ -31,6 +40,7 @@ import {
   DescribeDBSnapshotsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
+import { answer } from './answer';
 import { SimulatedCloudFormation } from './cloudFormation';
 import { SimulatedDatabases } from './databases';
 import { simulateIdentity } from './identity';
@@ -54,7 +64,7 @@ import { SimulatedVpcEndpoints } from './vpcEndpoints';
 /** The simulated AWS, wired into every CloudFormation, STS, IAM, EKS, Auto Scaling, ACM, SSM, RDS and EC2 client. */
 export function simulateAws(options: SimulatedAwsOptions) {
   const cloudFormation = new SimulatedCloudFormation(options);
-  const nodeGroups = new SimulatedNodeGroups(cloudFormation);
+  const nodeGroups = new SimulatedNodeGroups(cloudFormation, options);
   const parameters = new SimulatedSsm();
   const rdsSnapshots = new SimulatedRds(cloudFormation);
   const logs = new SimulatedLogs(cloudFormation);
@@ -74,11 +84,7 @@ export function simulateAws(options: SimulatedAwsOptions) {
     `arn:aws:sts::${
       options.callerAccountId ?? options.accountId
     }:assumed-role/bpa-portal/backstage-session`;
-  // callsFake handlers run synchronously; a rejected promise is how the SDK reports errors.
-  const handle =
-    <I, O>(fn: (input: I) => O) =>
-    async (input: I) =>
-      fn(input);
+  const handle = answer;
 
   cfn
     .on(DescribeStacksCommand)
@@ -105,6 +111,9 @@ export function simulateAws(options: SimulatedAwsOptions) {
     .on(DeleteStackCommand)
     .callsFake(handle(i => cloudFormation.deleteStack(i)));
 
+  eks
+    .on(DescribeClusterCommand)
+    .callsFake(handle(i => nodeGroups.describeCluster(i)));
   eks
     .on(DescribeNodegroupCommand)
     .callsFake(handle(i => nodeGroups.describeNodegroup(i)));
@@ -147,6 +156,12 @@ export function simulateAws(options: SimulatedAwsOptions) {
   ec2
     .on(DescribeVpcEndpointsCommand)
     .callsFake(handle(i => vpcEndpoints.describeVpcEndpoints(i)));
+  ec2
+    .on(CreateVpcEndpointCommand)
+    .callsFake(handle(i => vpcEndpoints.createVpcEndpoint(i)));
+  ec2
+    .on(DeleteVpcEndpointsCommand)
+    .callsFake(handle(i => vpcEndpoints.deleteVpcEndpoints(i)));
 
   simulateIdentity(options, sts, iam, callerArn);
 
