@@ -23,6 +23,7 @@ export * from './sdkCalls';
 export * from './serverProcess';
 export * from './taskCheckpoints';
 export * from './testImages';
+export * from './atlas/atlasServer';
 export * from './atlas/fakeAtlas';
 export * from './aws/answer';
 export * from './aws/clock';

@@ -7,10 +7,12 @@ import { freePort } from './ports';
 import { startServerProcess } from './serverProcess';
 
 /**
- * A Prism mock of the Atlas Admin API v2 for contract tests: it serves the
- * official spec on 127.0.0.1 and, with `--errors`, answers any request the
+ * Prism serving the Atlas Admin API v2 on 127.0.0.1 for contract tests: a
+ * mock of the official spec, or (with an upstream) a validating proxy in
+ * front of a simulated Atlas. With `--errors` it answers any request the
  * spec does not accept (body, parameters, media type version, missing auth)
- * with an error and lists the violations in the `sl-violations` header.
+ * — and, as a proxy, any answer the spec does not allow — with an error,
+ * listing the violations in the `sl-violations` header.
  */
 export interface PrismServer {
   baseUrl: string;
@@ -57,10 +59,14 @@ export function atlasSpecPath(): string {
   return specPath;
 }
 
-/** Starts Prism on a free loopback port and resolves once it listens (about 11 s for the Atlas spec). */
+/**
+ * Starts Prism on a free loopback port and resolves once it listens (about
+ * 11 s for the Atlas spec): a mock, or a proxy to `upstream`.
+ */
 export async function startPrism(
   specPath: string = atlasSpecPath(),
   timeoutMs = 110_000,
+  upstream?: string,
 ): Promise<PrismServer> {
   const port = await freePort();
   const prismPackage = require.resolve('@stoplight/prism-cli/package.json');
@@ -73,8 +79,7 @@ export async function startPrism(
     command: process.execPath,
     args: [
       prismBin,
-      'mock',
-      specPath,
+      ...(upstream ? ['proxy', specPath, upstream] : ['mock', specPath]),
       '-h',
       '127.0.0.1',
       '-p',
