@@ -41,3 +41,4 @@ export * from './aws/secretsManager';
 export * from './aws/simulateAws';
 export * from './aws/ssm';
 export * from './aws/vpcEndpoints';
+export * from './aws/stackOutputs';

@@ -53,7 +53,7 @@ interface Route {
 const ID = '([^/]+)';
 const GROUP = `^/api/atlas/v2/groups/${ID}`;
 
-function routes(atlas: AtlasApi): Route[] {
+function routes(atlasOf: (groupId: string) => AtlasApi): Route[] {
   const route = (
     method: string,
     path: string,
@@ -85,19 +85,19 @@ function routes(atlas: AtlasApi): Route[] {
       'listGroupClusterProviderRegions',
       async ([g], _b, q) => ({
         status: 200,
-        body: await atlas.listProviderRegions(g, q.get('tier') ?? ''),
+        body: await atlasOf(g).listProviderRegions(g, q.get('tier') ?? ''),
       }),
     ),
     route('GET', `/clusters/${ID}`, 'getGroupCluster', async ([g, name]) =>
       found(
-        await atlas.getCluster(g, name),
+        await atlasOf(g).getCluster(g, name),
         `cluster named ${name}`,
         'CLUSTER_NOT_FOUND',
       ),
     ),
     route('POST', '/clusters', 'createGroupCluster', async ([g], body) => ({
       status: 201,
-      body: await atlas.createCluster(g, body),
+      body: await atlasOf(g).createCluster(g, body),
     })),
     route(
       'PATCH',
@@ -105,7 +105,7 @@ function routes(atlas: AtlasApi): Route[] {
       'updateGroupCluster',
       async ([g, name], body) => ({
         status: 200,
-        body: await atlas.updateCluster(g, name, body),
+        body: await atlasOf(g).updateCluster(g, name, body),
       }),
     ),
     route(
@@ -113,7 +113,7 @@ function routes(atlas: AtlasApi): Route[] {
       `/clusters/${ID}`,
       'deleteGroupCluster',
       async ([g, name]) => {
-        await atlas.deleteCluster(g, name);
+        await atlasOf(g).deleteCluster(g, name);
         return { status: 202 };
       },
     ),
@@ -123,7 +123,10 @@ function routes(atlas: AtlasApi): Route[] {
       'getGroupMongoDbVersions',
       async ([g], _b, q) => ({
         status: 200,
-        body: await atlas.listMongoDBVersions(g, q.get('instanceSize') ?? ''),
+        body: await atlasOf(g).listMongoDBVersions(
+          g,
+          q.get('instanceSize') ?? '',
+        ),
       }),
     ),
     route(
@@ -132,7 +135,7 @@ function routes(atlas: AtlasApi): Route[] {
       'getGroupDatabaseUser',
       async ([g, , user]) =>
         found(
-          await atlas.getDatabaseUser(g, user),
+          await atlasOf(g).getDatabaseUser(g, user),
           `user ${user}`,
           'USERNAME_NOT_FOUND',
         ),
@@ -143,7 +146,7 @@ function routes(atlas: AtlasApi): Route[] {
       'createGroupDatabaseUser',
       async ([g], body) => ({
         status: 201,
-        body: await atlas.createDatabaseUser(g, body),
+        body: await atlasOf(g).createDatabaseUser(g, body),
       }),
     ),
     route(
@@ -152,7 +155,7 @@ function routes(atlas: AtlasApi): Route[] {
       'updateGroupDatabaseUser',
       async ([g, , user], body) => ({
         status: 200,
-        body: await atlas.updateDatabaseUser(g, user, body),
+        body: await atlasOf(g).updateDatabaseUser(g, user, body),
       }),
     ),
     route(
@@ -160,7 +163,7 @@ function routes(atlas: AtlasApi): Route[] {
       `/databaseUsers/${ID}/${ID}`,
       'deleteGroupDatabaseUser',
       async ([g, , user]) => {
-        await atlas.deleteDatabaseUser(g, user);
+        await atlasOf(g).deleteDatabaseUser(g, user);
         return { status: 204 };
       },
     ),
@@ -170,7 +173,7 @@ function routes(atlas: AtlasApi): Route[] {
       'createGroupPrivateEndpointEndpointService',
       async ([g], body) => ({
         status: 200,
-        body: await atlas.createEndpointService(g, body),
+        body: await atlasOf(g).createEndpointService(g, body),
       }),
     ),
     route(
@@ -179,7 +182,7 @@ function routes(atlas: AtlasApi): Route[] {
       'listGroupPrivateEndpointEndpointService',
       async ([g]) => ({
         status: 200,
-        body: await atlas.listEndpointServices(g),
+        body: await atlasOf(g).listEndpointServices(g),
       }),
     ),
     route(
@@ -188,7 +191,7 @@ function routes(atlas: AtlasApi): Route[] {
       'getGroupPrivateEndpointEndpointService',
       async ([g, , id]) =>
         found(
-          await atlas.getEndpointService(g, id),
+          await atlasOf(g).getEndpointService(g, id),
           `endpoint service ${id}`,
           'PRIVATE_ENDPOINT_SERVICE_NOT_FOUND',
         ),
@@ -198,7 +201,7 @@ function routes(atlas: AtlasApi): Route[] {
       `${service}/${ID}`,
       'deleteGroupPrivateEndpointEndpointService',
       async ([g, , id]) => {
-        await atlas.deleteEndpointService(g, id);
+        await atlasOf(g).deleteEndpointService(g, id);
         return { status: 204 };
       },
     ),
@@ -208,7 +211,7 @@ function routes(atlas: AtlasApi): Route[] {
       'createGroupPrivateEndpointEndpointServiceEndpoint',
       async ([g, , id], body) => ({
         status: 200,
-        body: await atlas.createInterfaceEndpoint(g, id, body),
+        body: await atlasOf(g).createInterfaceEndpoint(g, id, body),
       }),
     ),
     route(
@@ -217,7 +220,7 @@ function routes(atlas: AtlasApi): Route[] {
       'getGroupPrivateEndpointEndpointServiceEndpoint',
       async ([g, , id, endpoint]) =>
         found(
-          await atlas.getInterfaceEndpoint(g, id, endpoint),
+          await atlasOf(g).getInterfaceEndpoint(g, id, endpoint),
           `endpoint ${endpoint}`,
           'PRIVATE_ENDPOINT_NOT_FOUND',
         ),
@@ -227,7 +230,7 @@ function routes(atlas: AtlasApi): Route[] {
       `${service}/${ID}/endpoint/${ID}`,
       'deleteGroupPrivateEndpointEndpointServiceEndpoint',
       async ([g, , id, endpoint]) => {
-        await atlas.deleteInterfaceEndpoint(g, id, endpoint);
+        await atlasOf(g).deleteInterfaceEndpoint(g, id, endpoint);
         return { status: 204 };
       },
     ),
@@ -285,7 +288,7 @@ const errorBody = (status: number, errorCode: string, detail: string) => ({
 });
 
 /**
- * Serves an Atlas (a FakeAtlas) on 127.0.0.1 as the Admin API v2 paths the
+ * Serves an Atlas (a FakeAtlas, or one per project) on 127.0.0.1 as the Admin API v2 paths the
  * portal's client calls (answering in the media type version asked for),
  * with a service account: the token endpoint takes the client id and secret
  * (HTTP Basic) and every API call needs a token it issued. Put Prism in
@@ -293,7 +296,7 @@ const errorBody = (status: number, errorCode: string, detail: string) => ({
  * and answer against the official spec.
  */
 export async function startAtlasServer(
-  atlas: AtlasApi,
+  atlas: AtlasApi | ((projectId: string) => AtlasApi),
   options: { now?: () => number } = {},
 ): Promise<AtlasServer> {
   const now = options.now ?? Date.now;
@@ -302,7 +305,7 @@ export async function startAtlasServer(
   const tokens = new Set<string>();
   const exchanges: AtlasExchange[] = [];
   const faults: AtlasFault[] = [];
-  const table = routes(atlas);
+  const table = routes(typeof atlas === 'function' ? atlas : () => atlas);
   const versions = atlasOperationVersions();
 
   const server = http.createServer(async (req, res) => {

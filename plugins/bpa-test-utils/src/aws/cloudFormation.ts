@@ -128,6 +128,7 @@ export class SimulatedCloudFormation {
     { logicalId: string; reason: string }
   >();
   private counter = 0;
+  private readonly outputValues = new Map<string, string>();
   /** Final snapshots RDS took when a stack deleted its database. */
   readonly finalSnapshots: Array<{
     stackName: string;
@@ -185,6 +186,14 @@ export class SimulatedCloudFormation {
   /** Every event of a live stack so far, oldest first. */
   events(stackName: string): StackEvent[] {
     return [...(this.live(stackName)?.events ?? [])];
+  }
+
+  /** Names of the stacks that exist (not deleted), with their status. */
+  liveStacks(): Array<{ stackName: string; status: string }> {
+    this.advance();
+    return this.stacks
+      .filter(s => !s.deleted)
+      .map(s => ({ stackName: s.stackName, status: this.statusOf(s) }));
   }
 
   /** The template body deployed on a live stack. */
@@ -363,6 +372,24 @@ export class SimulatedCloudFormation {
     return exported;
   }
 
+  /** A stack output's value: the options' (e.g. realistic ids, a secret RDS made), else `<stack>:<key>:value`; the same on every look. */
+  private outputValue(stack: SimStack, key: string): string {
+    const id = `${stack.stackId}/${key}`;
+    let value = this.outputValues.get(id);
+    if (value === undefined) {
+      const outputs = (stack.deployed!.template.document.Outputs ??
+        {}) as Record<string, { Value?: unknown }>;
+      value =
+        this.options.outputValue?.(
+          { stackName: stack.stackName, stackId: stack.stackId },
+          key,
+          outputs[key]?.Value,
+        ) ?? `${stack.stackName}:${key}:value`;
+      this.outputValues.set(id, value);
+    }
+    return value;
+  }
+
   // ---- API handlers ----
 
   describeStacks(input: DescribeStacksCommandInput) {
@@ -396,7 +423,7 @@ export class SimulatedCloudFormation {
             (stack.deployed!.template.document.Outputs ?? {}) as object,
           ).map(key => ({
             OutputKey: key,
-            OutputValue: `${stack.stackName}:${key}:value`,
+            OutputValue: this.outputValue(stack, key),
           }))
         : undefined,
     };

@@ -29,6 +29,17 @@ export interface SimulatedAwsOptions {
   defaultTimings?: SimulatedTimings;
   /** What EKS DescribeCluster answers as the clusters' API server (e.g. a lab kube-apiserver). */
   eksEndpoint?: { endpoint: string; caData: string };
+  /**
+   * The value of a complete stack's output (its template's `Value`
+   * expression given), e.g. a realistic id or the ARN of a secret RDS made;
+   * undefined for the default `<stack>:<key>:value`. Asked once per stack
+   * and output.
+   */
+  outputValue?: (
+    stack: { stackName: string; stackId: string },
+    outputKey: string,
+    value: unknown,
+  ) => string | undefined;
   /** How long CloudFormation takes to compute a change set. */
   changeSetMs?: number;
 }

@@ -1,0 +1,233 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { parse } from 'yaml';
+import { Portal, Replica } from './portal';
+
+/** A scaffolder task as its tables hold it. */
+export interface TaskRow {
+  id: string;
+  status: 'open' | 'processing' | 'completed' | 'failed' | 'cancelled';
+  /** With task recovery: `steps` (status, output per completed step) and `checkpoints`. */
+  state?: {
+    steps?: Record<string, { status: string; output: Record<string, any> }>;
+    checkpoints?: Record<string, { status: string; value?: unknown }>;
+  };
+  lastHeartbeatAt: Date;
+}
+
+/** One row of the task's event stream: log lines, step status changes, recovery, completion. */
+export interface TaskEvent {
+  id: number;
+  type: 'log' | 'completion' | 'cancelled' | 'recovered' | string;
+  body: {
+    message?: string;
+    stepId?: string;
+    status?: string;
+    [k: string]: any;
+  };
+  createdAt: Date;
+}
+
+const TEMPLATES = path.join(
+  resolvePackagePath('@internal/backstage-plugin-bpa-e2e'),
+  '..',
+  '..',
+  'templates',
+);
+
+/**
+ * What the template's form submits when someone fills in `values` and
+ * leaves every other field at its default: the task's parameters, as the
+ * browser sends them.
+ */
+export function formValues(
+  template: 'bpa-environment' | 'bpa-environment-teardown',
+  values: Record<string, unknown>,
+): Record<string, unknown> {
+  const doc = parse(
+    fs.readFileSync(path.join(TEMPLATES, template, 'template.yaml'), 'utf8'),
+  );
+  const defaults: Record<string, unknown> = {};
+  for (const page of doc.spec.parameters as Array<{
+    properties?: Record<string, { default?: unknown }>;
+  }>) {
+    for (const [name, field] of Object.entries(page.properties ?? {})) {
+      if (field.default !== undefined) defaults[name] = field.default;
+    }
+  }
+  return { ...defaults, ...values };
+}
+
+/** A signed-in user of a replica: the guest sign-in, a user token as the browser holds it. */
+export async function signIn(replica: Replica): Promise<string> {
+  const response = await fetch(`${replica.baseUrl}/api/auth/guest/refresh`);
+  if (!response.ok) {
+    throw new Error(
+      `Guest sign-in on ${replica.name} failed: HTTP ${
+        response.status
+      } ${await response.text()}`,
+    );
+  }
+  const body = await response.json();
+  return body.backstageIdentity.token as string;
+}
+
+async function call(
+  replica: Replica,
+  token: string,
+  method: string,
+  apiPath: string,
+  body?: unknown,
+) {
+  const response = await fetch(`${replica.baseUrl}${apiPath}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(
+      `${method} ${apiPath} on ${replica.name}: HTTP ${response.status} ${text}`,
+    );
+  }
+  return text ? JSON.parse(text) : undefined;
+}
+
+/**
+ * The portal's scaffolder tasks: created and retried through a replica's
+ * API as the task page does, watched in the scaffolder's own tables (they
+ * outlive every replica).
+ */
+export class Tasks {
+  constructor(private readonly portal: Portal) {}
+
+  /** POST /api/scaffolder/v2/tasks: the template run with these form values. */
+  async create(
+    replica: Replica,
+    token: string,
+    template: 'bpa-environment' | 'bpa-environment-teardown',
+    values: Record<string, unknown>,
+    secrets?: Record<string, string>,
+  ): Promise<string> {
+    const created = await call(
+      replica,
+      token,
+      'POST',
+      '/api/scaffolder/v2/tasks',
+      {
+        templateRef: `template:default/${template}`,
+        values,
+        ...(secrets && { secrets }),
+      },
+    );
+    return created.id as string;
+  }
+
+  /** POST /api/scaffolder/v2/tasks/:id/retry: the task page's Retry button. */
+  async retry(replica: Replica, token: string, id: string): Promise<void> {
+    await call(
+      replica,
+      token,
+      'POST',
+      `/api/scaffolder/v2/tasks/${id}/retry`,
+      {},
+    );
+  }
+
+  /** GET /api/scaffolder/v2/tasks/:id, as the task page reads it. */
+  async read(replica: Replica, token: string, id: string) {
+    return call(replica, token, 'GET', `/api/scaffolder/v2/tasks/${id}`);
+  }
+
+  async get(id: string): Promise<TaskRow> {
+    const { rows } = await this.portal.scaffolderDb.query(
+      'SELECT id, status, state, last_heartbeat_at FROM tasks WHERE id = $1',
+      [id],
+    );
+    if (!rows.length) throw new Error(`No task ${id}`);
+    const row = rows[0];
+    return {
+      id: row.id,
+      status: row.status,
+      // Stored as `{"state": {...}}`.
+      state: row.state ? JSON.parse(row.state).state : undefined,
+      lastHeartbeatAt: new Date(row.last_heartbeat_at),
+    };
+  }
+
+  async events(id: string, afterId = 0): Promise<TaskEvent[]> {
+    const { rows } = await this.portal.scaffolderDb.query(
+      'SELECT id, event_type, body, created_at FROM task_events WHERE task_id = $1 AND id > $2 ORDER BY id',
+      [id, afterId],
+    );
+    return rows.map(r => ({
+      id: Number(r.id),
+      type: r.event_type,
+      body: typeof r.body === 'string' ? JSON.parse(r.body) : r.body,
+      createdAt: new Date(r.created_at),
+    }));
+  }
+
+  /**
+   * Polls the task's tables (every 50 ms) until `until` says so, then
+   * returns what it said; fails after `timeoutMs` with the task's status
+   * and its last log lines.
+   */
+  async waitFor<T>(
+    id: string,
+    until: (task: TaskRow, events: TaskEvent[]) => T | undefined | false,
+    what: string,
+    timeoutMs: number,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [task, events] = await Promise.all([this.get(id), this.events(id)]);
+      const found = until(task, events);
+      if (found) return found;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Timed out after ${
+            timeoutMs / 1000
+          } s waiting for ${what}; task ${id} is ${
+            task.status
+          }; last events:\n${events
+            .slice(-15)
+            .map(
+              e =>
+                `  [${e.type}${e.body.stepId ? ` ${e.body.stepId}` : ''}${
+                  e.body.status ? ` ${e.body.status}` : ''
+                }] ${e.body.message ?? ''}`,
+            )
+            .join('\n')}`,
+        );
+      }
+      await new Promise(r => setTimeout(r, 50));
+    }
+  }
+
+  /** Waits until the task has ended (completed, failed or cancelled). */
+  waitForEnd(id: string, timeoutMs: number): Promise<TaskRow> {
+    return this.waitFor(
+      id,
+      task =>
+        ['completed', 'failed', 'cancelled'].includes(task.status)
+          ? task
+          : undefined,
+      'the task to end',
+      timeoutMs,
+    );
+  }
+}
+
+/** The status changes of each step, in order (`processing`, `completed`, `failed`, `skipped`). */
+export function stepStatuses(
+  events: TaskEvent[],
+): Array<{ id: number; stepId: string; status: string }> {
+  return events
+    .filter(e => e.type === 'log' && e.body.stepId && e.body.status)
+    .map(e => ({ id: e.id, stepId: e.body.stepId!, status: e.body.status! }));
+}

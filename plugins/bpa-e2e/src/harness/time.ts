@@ -1,0 +1,77 @@
+/**
+ * Virtual time of the end-to-end runs: every latency is written in
+ * simulated minutes and passes in `msPerMinute` real milliseconds, on the
+ * one clock every process shares (Date.now()), so stack events, Atlas
+ * states and the backends' own timestamps agree. The backends' poll
+ * intervals are scaled the same way (their real-world seconds, divided).
+ */
+export class TimeScale {
+  constructor(readonly msPerMinute: number) {}
+
+  /** Real milliseconds of `minutes` simulated minutes. */
+  minutes(minutes: number): number {
+    return Math.round(minutes * this.msPerMinute);
+  }
+
+  /** A real-world interval of `seconds`, as the backends should wait it. */
+  seconds(seconds: number): number {
+    return (seconds * this.msPerMinute) / 60_000;
+  }
+}
+
+/**
+ * How long the resources of an environment take, in simulated minutes: the
+ * order of magnitude AWS and Atlas document or users report, for the
+ * shape of the run (what waits on what). The whole-apply benchmark names a
+ * source for each figure.
+ */
+export const SIMULATED_MINUTES = {
+  stacks: {
+    network: 3,
+    /** EKS control plane and managed node groups. */
+    cluster: 15,
+    /** RDS PostgreSQL. */
+    data: 10,
+    registry: 1,
+    edge: 3,
+  },
+  changeSet: 0.05,
+  atlas: {
+    /** A dedicated M30: 7 to 15 minutes, the upper end (it then outlasts the network and PrivateLink). */
+    cluster: 15,
+    clusterDeletion: 5,
+    endpointService: 2,
+    interfaceEndpoint: 2,
+  },
+  /** The BPA release's pods becoming ready (helm --wait). */
+  rollout: 4,
+};
+
+/**
+ * The simulators' clock: real time, except that it can stand still. The
+ * restart tests stop it while no backend runs the task, so that a kill
+ * aimed inside a wait still finds the resources half-way when the task
+ * resumes (in real time they would have finished meanwhile).
+ */
+export class SimulatedClock {
+  private pausedAt?: number;
+  private pausedTotal = 0;
+
+  now(): number {
+    return (this.pausedAt ?? Date.now()) - this.pausedTotal;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise(resolve => setTimeout(resolve, ms));
+  }
+
+  pause(): void {
+    this.pausedAt ??= Date.now();
+  }
+
+  resume(): void {
+    if (this.pausedAt === undefined) return;
+    this.pausedTotal += Date.now() - this.pausedAt;
+    this.pausedAt = undefined;
+  }
+}

@@ -1,0 +1,296 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { generateSelfSignedCertificate } from '@internal/backstage-plugin-bpa-node';
+import {
+  AtlasServer,
+  FakeAtlas,
+  PrismServer,
+  SimulatedCloudFormation,
+  SimulatedTimings,
+  SimulatedVpcEndpoints,
+  TestKubeApiServer,
+  TestPostgres,
+  installEniConfigCrd,
+  realisticStackOutputs,
+  registerNode,
+  simulateAws,
+  simulateEc2,
+  simulateSecretsManager,
+  startAtlasServer,
+  startFakeDaemonSetController,
+  startFakeDeploymentController,
+  startFakeJobController,
+  startKubeApiServer,
+  startPostgres,
+  startPrism,
+  testHelmBinary,
+} from '@internal/backstage-plugin-bpa-test-utils';
+import { SimulatedAwsServer, serveSimulatedAws } from '../aws/awsServer';
+import { SIMULATED_MINUTES, SimulatedClock, TimeScale } from './time';
+
+export const ACCOUNT_ID = '123456789012';
+export const REGION = 'us-east-1';
+const BPA_SYSTEM_NAMESPACE = 'bpa-system';
+const BPA_NAMESPACE = 'bpa-ns';
+/** The cluster stack's node groups, one per node role. */
+const NODE_GROUPS = ['node-1', 'node-2', 'node-3', 'node-4'];
+
+/** The simulated AWS account every backend of a world talks to. */
+export type WorldAws = ReturnType<typeof simulateAws> & {
+  secretsManager: ReturnType<typeof simulateSecretsManager>;
+  vpcEndpoints: SimulatedVpcEndpoints;
+  server: SimulatedAwsServer;
+};
+
+/** A real kube-apiserver standing in for an environment's EKS cluster, with the controllers that are not there. */
+export interface LabCluster {
+  api: TestKubeApiServer;
+  /** The portal's kubeconfig (its own token, so the audit log tells its calls apart). */
+  kubeconfigFile: string;
+  /** The audit log's user name of the portal's calls (backends and their helm). */
+  portalUser: string;
+  stop(): Promise<void>;
+}
+
+export interface World {
+  time: TimeScale;
+  /** The clock of every simulator (AWS, Atlas, the rollout), which the restart tests stop while no backend runs. */
+  clock: SimulatedClock;
+  postgres: TestPostgres;
+  aws: WorldAws;
+  atlas: {
+    /** The simulated Atlas of one project (created on first use). */
+    project(projectId: string): FakeAtlas;
+    server: AtlasServer;
+    prism: PrismServer;
+  };
+  /** The stand-in BPA chart, packaged, at an https:// URL the backends trust through `caFile`. */
+  chart: { url: string; caFile: string };
+  helmBinary: string;
+  /** A directory for this world's files, removed by stop(). */
+  dir: string;
+  /** Gives an environment's stacks their simulated latencies (SIMULATED_MINUTES). */
+  stackLatencies(environment: string): void;
+  /** A fresh lab cluster: nodes as the node groups make them, fake kubelets and controllers. */
+  startCluster(): Promise<LabCluster>;
+  stop(): Promise<void>;
+}
+
+async function packageStandinChart(helm: string, dir: string) {
+  const source = path.join(
+    resolvePackagePath('@internal/backstage-plugin-bpa-node'),
+    'test-charts',
+    'bpa-standin',
+  );
+  const copy = path.join(dir, 'chart-source', 'bpa-standin');
+  fs.cpSync(source, copy, { recursive: true });
+  // Workloads that roll out (a controller plays the Deployment controller): helm --wait waits for them.
+  const values = fs
+    .readFileSync(path.join(copy, 'values.yaml'), 'utf8')
+    .replace(/^ {2}paused: true$/m, '  paused: false')
+    .replace(/^ {2}replicas: 0$/m, '  replicas: 2');
+  fs.writeFileSync(path.join(copy, 'values.yaml'), values);
+  await promisify(execFile)(helm, ['package', copy, '--destination', dir]);
+  const archive = fs.readdirSync(dir).find(f => f.endsWith('.tgz'));
+  if (!archive) throw new Error('helm package wrote no chart archive');
+  return path.join(dir, archive);
+}
+
+async function serveChart(archive: string, dir: string) {
+  const tls = generateSelfSignedCertificate({
+    commonName: 'bpa-e2e-charts',
+    ipAddresses: ['127.0.0.1'],
+  });
+  const caFile = path.join(dir, 'charts-ca.pem');
+  fs.writeFileSync(caFile, tls.certificate);
+  const name = path.basename(archive);
+  const server = https.createServer(
+    { cert: tls.certificate, key: tls.privateKey },
+    (req, res) => {
+      if (req.url !== `/${name}`) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/gzip' });
+      fs.createReadStream(archive).pipe(res);
+    },
+  );
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `https://127.0.0.1:${port}/${name}`,
+    caFile,
+    close: () =>
+      new Promise<void>(resolve => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Starts what every end-to-end run needs around the backends, on
+ * 127.0.0.1: a real PostgreSQL; the simulated AWS account (CloudFormation,
+ * EKS and Auto Scaling, STS and IAM, Secrets Manager, EC2 VPC endpoints)
+ * served to backend processes; the simulated Atlas behind Prism checking
+ * every request and answer against the official spec; the stand-in chart
+ * over HTTPS. Resources take their simulated latencies on `time`.
+ */
+export async function startWorld(
+  options: { msPerMinute?: number } = {},
+): Promise<World> {
+  const time = new TimeScale(options.msPerMinute ?? 1000);
+  const clock = new SimulatedClock();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpa-e2e-'));
+  const stops: Array<() => Promise<unknown> | unknown> = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) {
+      await Promise.resolve(fn()).catch(() => undefined);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const minutes = SIMULATED_MINUTES;
+    // Filled per environment by stackLatencies(): CloudFormation reads it at each operation.
+    const stackTimings: Record<string, SimulatedTimings> = {};
+    const secretsManager = simulateSecretsManager();
+    stops.push(() => secretsManager.mock.restore());
+    let cloudFormation: SimulatedCloudFormation | undefined;
+    const aws = simulateAws({
+      clock,
+      accountId: ACCOUNT_ID,
+      region: REGION,
+      changeSetMs: time.minutes(minutes.changeSet),
+      defaultTimings: {
+        create: time.minutes(5),
+        update: time.minutes(3),
+        delete: time.minutes(3),
+      },
+      timings: stackTimings,
+      outputValue: realisticStackOutputs({
+        region: REGION,
+        accountId: ACCOUNT_ID,
+        secretsManager: secretsManager.state,
+        templateOf: stackId => cloudFormation?.deployedBody(stackId),
+      }),
+    });
+    cloudFormation = aws.cloudFormation;
+    stops.push(() => aws.restore());
+    const ec2 = simulateEc2();
+    stops.push(() => ec2.mock.restore());
+    const awsServer = await serveSimulatedAws();
+    stops.push(() => awsServer.close());
+
+    // One Atlas project per environment under test: each holds its own clusters, users and endpoint services.
+    const projects = new Map<string, FakeAtlas>();
+    const projectAtlas = (projectId: string) => {
+      let project = projects.get(projectId);
+      if (!project) {
+        project = new FakeAtlas({
+          clock,
+          latencyMs: {
+            cluster: time.minutes(minutes.atlas.cluster),
+            clusterDeletion: time.minutes(minutes.atlas.clusterDeletion),
+            endpointService: time.minutes(minutes.atlas.endpointService),
+            interfaceEndpoint: time.minutes(minutes.atlas.interfaceEndpoint),
+          },
+        });
+        projects.set(projectId, project);
+      }
+      return project;
+    };
+    const atlasServer = await startAtlasServer(projectAtlas);
+    stops.push(() => atlasServer.close());
+    const helmBinary = testHelmBinary();
+    const [postgres, prism, chartArchive] = await Promise.all([
+      startPostgres(),
+      startPrism(undefined, undefined, atlasServer.baseUrl),
+      packageStandinChart(helmBinary, path.join(dir, 'chart')),
+    ]);
+    stops.push(() => prism.stop());
+    stops.push(() => postgres.stop());
+    const chart = await serveChart(chartArchive, dir);
+    stops.push(() => chart.close());
+
+    return {
+      time,
+      clock,
+      postgres,
+      aws: {
+        ...aws,
+        secretsManager,
+        vpcEndpoints: ec2.state,
+        server: awsServer,
+      },
+      atlas: { project: projectAtlas, server: atlasServer, prism },
+      chart: { url: chart.url, caFile: chart.caFile },
+      helmBinary,
+      dir,
+      stackLatencies(environment) {
+        for (const [kind, m] of Object.entries(minutes.stacks)) {
+          stackTimings[`${environment}-${kind}`] = {
+            create: time.minutes(m),
+            update: time.minutes(m / 2),
+            delete: time.minutes(m),
+          };
+        }
+      },
+      async startCluster() {
+        const api = await startKubeApiServer({ audit: true });
+        const controllers: Array<{ stop(): Promise<void> }> = [];
+        const stopCluster = async () => {
+          for (const c of controllers) await c.stop().catch(() => undefined);
+          await api.stop();
+        };
+        try {
+          await installEniConfigCrd(api);
+          // As EKS managed node groups name and label their nodes.
+          for (const [i, group] of NODE_GROUPS.entries()) {
+            await registerNode(api, `ip-10-0-${i + 1}-17.ec2.internal`, {
+              'eks.amazonaws.com/nodegroup': group,
+              'kubernetes.io/os': 'linux',
+            });
+          }
+          controllers.push(
+            startFakeDaemonSetController(api, BPA_SYSTEM_NAMESPACE),
+            startFakeJobController(api, BPA_SYSTEM_NAMESPACE, {
+              outcome: 'Complete',
+            }),
+            startFakeDeploymentController(api, BPA_NAMESPACE, {
+              readyAfterMs: time.minutes(minutes.rollout),
+              now: () => clock.now(),
+            }),
+          );
+          const kubeconfigFile = path.join(
+            fs.mkdtempSync(path.join(dir, 'cluster-')),
+            'kubeconfig',
+          );
+          fs.writeFileSync(kubeconfigFile, api.rotatedKubeconfig, {
+            mode: 0o600,
+          });
+          const cluster: LabCluster = {
+            api,
+            kubeconfigFile,
+            portalUser: 'bpa-test-admin-2',
+            stop: stopCluster,
+          };
+          stops.push(stopCluster);
+          return cluster;
+        } catch (error) {
+          await stopCluster();
+          throw error;
+        }
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
