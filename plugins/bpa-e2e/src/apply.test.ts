@@ -13,7 +13,15 @@ import {
   deletions,
   environmentUnderTest,
   inventory,
+  normalize,
+  secretPasswords,
 } from './harness/resources';
+import {
+  KillRecord,
+  afterStep,
+  insideStep,
+  killAtEachPoint,
+} from './harness/restarts';
 import { Tasks, signIn, stepStatuses } from './harness/tasks';
 import { World, startWorld } from './harness/world';
 
@@ -50,6 +58,21 @@ const CLEAN_APPLY_CREATES = [
   'atlas endpoint service',
   'atlas private endpoint',
 ];
+
+/** What the uninterrupted apply left, for the interrupted ones to match. */
+const clean: {
+  creations?: string[];
+  inventory?: string[];
+  outputs?: Record<string, Record<string, any>>;
+} = {};
+
+const normalizedKeys = (
+  counts: Record<string, number>,
+  env: EnvironmentUnderTest,
+) =>
+  Object.keys(counts)
+    .map(k => normalize(k, env.name))
+    .sort();
 
 describe('"BPA environment on Amazon EKS", plan and apply, through the real scaffolder backend', () => {
   let world: World;
@@ -179,21 +202,18 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
 
       // Each resource created exactly once, nothing deleted.
       const created = creations(world, env);
-      const named = (key: string) => key.split(env.name).join('<env>');
       expect(
         Object.entries(created)
           .filter(([, n]) => n !== 1)
-          .map(([k, n]) => `${named(k)}: ${n}`),
+          .map(([k, n]) => `${normalize(k, env.name)}: ${n}`),
       ).toEqual([]);
-      expect(Object.keys(created).map(named)).toEqual(
+      expect(normalizedKeys(created, env)).toEqual(
         expect.arrayContaining(CLEAN_APPLY_CREATES),
       );
       expect(deletions(world, env)).toEqual({});
-      console.log(
-        `inventory of a clean apply:\n${(await inventory(world, env)).join(
-          '\n',
-        )}`,
-      );
+      clean.creations = normalizedKeys(created, env);
+      clean.inventory = await inventory(world, env);
+      clean.outputs = task.state!.steps as any;
 
       // The catalog and the environment page.
       const system = await catalogSystem(replica, token, env);
@@ -203,6 +223,141 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
       const status = await liveStatus(replica, token, env);
       expect(status).toMatchObject({ state: 'applied', live: true });
       expect(partsNotOk(status)).toEqual([]);
+    });
+  });
+
+  describe('one apply, its backend killed (SIGKILL) at every step boundary and inside the long waits', () => {
+    let env: EnvironmentUnderTest;
+    let portal: Portal;
+
+    beforeAll(async () => {
+      env = environmentUnderTest('e2e-restarts', await world.startCluster());
+      world.stackLatencies(env.name);
+      portal = await startPortal(world, {
+        name: 'restarts',
+        cluster: env.cluster,
+        staleTimeoutSeconds: 6,
+      });
+    });
+    afterAll(async () => {
+      await portal?.stop();
+      await env?.cluster.stop();
+    });
+
+    it('resumes on a new backend each time and completes: no duplicate, no orphan, no secret regenerated', async () => {
+      const first = await portal.startReplica('r0');
+      const token = await signIn(first);
+      await waitForTemplates(first, token);
+      const tasks = new Tasks(portal);
+      const helmWaiting = async () => {
+        const secrets = await env.cluster.api.request(
+          'GET',
+          '/api/v1/namespaces/bpa-ns/secrets?labelSelector=owner%3Dhelm',
+        );
+        return secrets.items.some(
+          (s: any) => s.metadata.labels?.status === 'pending-install',
+        );
+      };
+      const clusterStackCreating = () =>
+        world.aws.cloudFormation.status(`${env.name}-cluster`) ===
+        'CREATE_IN_PROGRESS';
+      const points = [
+        afterStep('plan'),
+        afterStep('register'),
+        afterStep('atlasCluster'),
+        afterStep('network'),
+        afterStep('stacks'),
+        insideStep(
+          'privateEndpoint',
+          'inside the Atlas wait (the cluster not IDLE yet)',
+          /private connection string is not published yet/,
+        ),
+        afterStep('privateEndpoint'),
+        insideStep(
+          'stacksReady',
+          'inside the four-stack wait (EKS still creating)',
+          /\[cluster \d+m\d+s\]/,
+          clusterStackCreating,
+        ),
+        afterStep('stacksReady'),
+        afterStep('atlasReady'),
+        afterStep('bootstrap'),
+        afterStep('database'),
+        insideStep(
+          'release',
+          'inside the Helm wait (helm --wait running)',
+          /helm upgrade --install/,
+          helmWaiting,
+        ),
+        afterStep('release'),
+      ];
+
+      const id = await tasks.create(
+        first,
+        token,
+        'bpa-environment',
+        environmentRequest(world, env, 'apply'),
+      );
+      const kills: KillRecord[] = await killAtEachPoint({
+        world,
+        portal,
+        tasks,
+        taskId: id,
+        running: first,
+        points,
+        replicaName: i => `r${i + 1}`,
+        timeoutMs: 5 * 60_000,
+      });
+      const task = await tasks.waitForEnd(id, 10 * 60_000);
+      console.log(
+        `restart points (kill → recovered by a backend started after it):\n${kills
+          .map(
+            k =>
+              `  ${k.point}: killed ${k.killed} in ${
+                k.step ?? '(between steps)'
+              }, recovered after ${(k.recoveryMs / 1000).toFixed(1)} s`,
+          )
+          .join('\n')}`,
+      );
+      const events = await tasks.events(id);
+      expect(
+        events
+          .filter(e => e.body.status === 'failed')
+          .map(e => `${e.body.stepId}: ${e.body.message}`),
+      ).toEqual([]);
+      expect(task.status).toBe('completed');
+      expect(kills.map(k => k.point)).toEqual(points.map(p => p.name));
+      expect(events.filter(e => e.type === 'recovered')).toHaveLength(
+        points.length,
+      );
+
+      // Nothing created twice, nothing left over, nothing deleted.
+      const created = creations(world, env);
+      expect(
+        Object.entries(created)
+          .filter(([, n]) => n !== 1)
+          .map(([k, n]) => `${normalize(k, env.name)}: ${n}`),
+      ).toEqual([]);
+      expect(normalizedKeys(created, env)).toEqual(clean.creations);
+      expect(deletions(world, env)).toEqual({});
+      expect(await inventory(world, env)).toEqual(clean.inventory);
+
+      // The passwords are the ones first generated.
+      const passwords = secretPasswords(world, env);
+      expect(Object.keys(passwords.first).sort()).toEqual([
+        `bpa/${env.name}/mongodb`,
+        `bpa/${env.name}/postgres-auth`,
+        `bpa/${env.name}/postgres-root`,
+        `bpa/${env.name}/postgres-workflow`,
+      ]);
+      expect(passwords.now).toEqual(passwords.first);
+
+      const last = portal.replicas.find(r => r.alive())!;
+      const system = await catalogSystem(last, token, env);
+      expect(system?.metadata.annotations?.[BPA_STATE_ANNOTATION]).toBe(
+        'applied',
+      );
+      expect(partsNotOk(await liveStatus(last, token, env))).toEqual([]);
     });
   });
 });

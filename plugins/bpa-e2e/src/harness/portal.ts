@@ -16,6 +16,8 @@ export interface Replica {
   logFile: string;
   /** Resolves when the process has exited, however. */
   exited: Promise<void>;
+  /** True until the process exits. */
+  alive(): boolean;
   /** SIGKILL to the whole process group (the backend and the helm it runs): no shutdown hooks, as a crashed pod. */
   kill(): Promise<void>;
   /** SIGTERM, then SIGKILL after 20 s. */
@@ -257,6 +259,7 @@ export async function startPortal(
       pid: child.pid!,
       logFile,
       exited,
+      alive: () => child.exitCode === null && child.signalCode === null,
       async kill() {
         signalGroup('SIGKILL');
         await exited;

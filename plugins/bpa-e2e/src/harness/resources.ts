@@ -213,3 +213,31 @@ export function normalize(line: string, environment: string): string {
 /** The stacks an environment has, by kind. */
 export const stackNames = (env: EnvironmentUnderTest) =>
   STACK_KINDS.map(kind => `${env.name}-${kind}`);
+
+/**
+ * The passwords of the environment's secrets in Secrets Manager (the
+ * PostgreSQL users', the Atlas user's): as first created (the CreateSecret
+ * the backend sent) and as stored now. A resumed apply that regenerated one
+ * would show two different values.
+ */
+export function secretPasswords(world: World, env: EnvironmentUnderTest) {
+  const password = (text: string | undefined) =>
+    text === undefined ? undefined : (JSON.parse(text).password as string);
+  const first: Record<string, string | undefined> = {};
+  for (const call of world.aws.server.calls) {
+    if (
+      call.command === 'CreateSecret' &&
+      call.outcome === 'ok' &&
+      String(call.input.Name).startsWith(`bpa/${env.name}/`)
+    ) {
+      first[call.input.Name] ??= password(call.input.SecretString);
+    }
+  }
+  const now = Object.fromEntries(
+    Object.keys(first).map(name => [
+      name,
+      password(world.aws.secretsManager.secrets.get(name)),
+    ]),
+  );
+  return { first, now };
+}

@@ -179,14 +179,17 @@ export class Tasks {
    */
   async waitFor<T>(
     id: string,
-    until: (task: TaskRow, events: TaskEvent[]) => T | undefined | false,
+    until: (
+      task: TaskRow,
+      events: TaskEvent[],
+    ) => T | undefined | false | Promise<T | undefined | false>,
     what: string,
     timeoutMs: number,
   ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const [task, events] = await Promise.all([this.get(id), this.events(id)]);
-      const found = until(task, events);
+      const found = await until(task, events);
       if (found) return found;
       if (Date.now() > deadline) {
         throw new Error(
