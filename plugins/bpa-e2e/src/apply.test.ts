@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { BPA_STATE_ANNOTATION } from '@internal/backstage-plugin-bpa-common';
 import { Portal, startPortal } from './harness/portal';
 import {
@@ -358,6 +359,151 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
         'applied',
       );
       expect(partsNotOk(await liveStatus(last, token, env))).toEqual([]);
+    });
+  });
+
+  describe('two replicas on one PostgreSQL', () => {
+    let env: EnvironmentUnderTest;
+    let portal: Portal;
+
+    beforeAll(async () => {
+      env = environmentUnderTest('e2e-replicas', await world.startCluster());
+      world.stackLatencies(env.name);
+      portal = await startPortal(world, {
+        name: 'replicas',
+        cluster: env.cluster,
+        staleTimeoutSeconds: 6,
+      });
+    });
+    afterAll(async () => {
+      await portal?.stop();
+      await env?.cluster.stop();
+    });
+
+    it('an apply running on A, A killed: B recovers it and completes it, and no call of A follows one of B', async () => {
+      const [a, b] = await Promise.all([
+        portal.startReplica('A'),
+        portal.startReplica('B'),
+      ]);
+      const token = await signIn(a);
+      await waitForTemplates(a, token);
+      const tasks = new Tasks(portal);
+      const id = await tasks.create(
+        a,
+        token,
+        'bpa-environment',
+        environmentRequest(world, env, 'apply'),
+      );
+      await tasks.waitFor(
+        id,
+        () =>
+          world.aws.cloudFormation.status(`${env.name}-cluster`) ===
+            'CREATE_IN_PROGRESS' &&
+          world.aws.server.calls.some(
+            c =>
+              c.replica === 'A' &&
+              c.command === 'DescribeStackEvents' &&
+              c.input.StackName === `${env.name}-cluster`,
+          ),
+        'A to be waiting for the EKS cluster',
+        5 * 60_000,
+      );
+      const killedAt = Date.now();
+      await a.kill();
+      const task = await tasks.waitForEnd(id, 10 * 60_000);
+      const events = await tasks.events(id);
+      expect(
+        events
+          .filter(e => e.body.status === 'failed')
+          .map(e => `${e.body.stepId}: ${e.body.message}`),
+      ).toEqual([]);
+      expect(task.status).toBe('completed');
+      expect(events.filter(e => e.type === 'recovered')).toHaveLength(1);
+
+      // Who called AWS for this environment, in order: A until it died, then only B.
+      const calls = world.aws.server.calls.filter(c =>
+        JSON.stringify(c.input).includes(env.name),
+      );
+      const sequence = calls
+        .map(c => c.replica)
+        .filter((r, i, all) => i === 0 || all[i - 1] !== r);
+      expect(sequence).toEqual(['A', 'B']);
+      expect(
+        calls.filter(c => c.replica === 'A').every(c => c.at <= killedAt),
+      ).toBe(true);
+
+      const created = creations(world, env);
+      expect(
+        Object.entries(created)
+          .filter(([, n]) => n !== 1)
+          .map(([k, n]) => `${normalize(k, env.name)}: ${n}`),
+      ).toEqual([]);
+      expect(normalizedKeys(created, env)).toEqual(clean.creations);
+      expect(await inventory(world, env)).toEqual(clean.inventory);
+      const system = await catalogSystem(b, token, env);
+      expect(system?.metadata.annotations?.[BPA_STATE_ANNOTATION]).toBe(
+        'applied',
+      );
+    });
+
+    it('ten tasks submitted across two replicas all complete, each run once by one replica', async () => {
+      const replicas = [
+        portal.replicas.find(r => r.name === 'B' && r.alive())!,
+        await portal.startReplica('C'),
+      ];
+      const token = await signIn(replicas[0]);
+      await waitForTemplates(replicas[1], token);
+      const tasks = new Tasks(portal);
+      const envs = Array.from({ length: 10 }, (_, i) =>
+        environmentUnderTest(`e2e-ten-${i}`, env.cluster),
+      );
+      const ids = await Promise.all(
+        envs.map((e, i) =>
+          tasks.create(
+            replicas[i % 2],
+            token,
+            'bpa-environment',
+            environmentRequest(world, e, 'plan'),
+          ),
+        ),
+      );
+      const ended = await Promise.all(
+        ids.map(id => tasks.waitForEnd(id, 5 * 60_000)),
+      );
+      expect(ended.map(t => t.status)).toEqual(ids.map(() => 'completed'));
+
+      for (const id of ids) {
+        const events = await tasks.events(id);
+        // Claimed once: no recovery, each step begun once.
+        expect(events.filter(e => e.type === 'recovered')).toEqual([]);
+        expect(
+          stepStatuses(events)
+            .filter(s => s.status === 'processing')
+            .map(s => s.stepId),
+        ).toEqual(['plan', 'register']);
+      }
+      // Which replica ran each: the one whose log says it planned that environment.
+      const ranBy = envs.map(e =>
+        replicas
+          .filter(r =>
+            fs
+              .readFileSync(r.logFile, 'utf8')
+              .includes(`Planned BPA environment ${e.name}:`),
+          )
+          .map(r => r.name),
+      );
+      console.log(
+        `ten tasks: ${envs
+          .map(
+            (e, i) =>
+              `${e.name} submitted to ${replicas[i % 2].name}, ran on ${ranBy[
+                i
+              ].join('+')}`,
+          )
+          .join('; ')}`,
+      );
+      expect(ranBy.every(names => names.length === 1)).toBe(true);
+      expect(new Set(ranBy.flat())).toEqual(new Set(['B', 'C']));
     });
   });
 });
