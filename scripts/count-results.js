@@ -1,8 +1,8 @@
-// Sums Jest's and Playwright's JSON reports into the plain closing line
-// "N passed, N failed"; script checks without a report (the production smoke
-// test, listed in PASSED_STEPS) count as one test each, and failed steps
-// without a report (tsc, install) as one failure each. Exits non-zero on any
-// failure.
+// Sums the Jest (unit and integration; end-to-end apply) and Playwright JSON
+// reports into the plain closing line "N passed, N failed"; script checks
+// without a report (the production smoke test, listed in PASSED_STEPS) count
+// as one test each, and failed steps without a report (tsc, install) as one
+// failure each. Exits non-zero on any failure.
 const fs = require('fs');
 const path = require('path');
 
@@ -19,9 +19,12 @@ function read(file) {
 }
 
 const jest = read('jest.json');
-if (jest) {
-  passed += jest.numPassedTests;
-  failed += jest.numFailedTests + (jest.numRuntimeErrorTestSuites || 0);
+const applyE2e = read('jest-apply-e2e.json');
+for (const report of [jest, applyE2e]) {
+  if (report) {
+    passed += report.numPassedTests;
+    failed += report.numFailedTests + (report.numRuntimeErrorTestSuites || 0);
+  }
 }
 const e2e = read('playwright.json');
 if (e2e) {
@@ -31,7 +34,9 @@ if (e2e) {
 passed += (process.env.PASSED_STEPS || '').split(' ').filter(Boolean).length;
 for (const step of failedSteps) {
   const reported =
-    (step === 'jest' && jest) || (step === 'e2e' && e2e && e2e.stats.unexpected);
+    (step === 'jest' && jest) ||
+    (step === 'apply-e2e' && applyE2e) ||
+    (step === 'e2e' && e2e && e2e.stats.unexpected);
   if (!reported) {
     console.log(`step failed: ${step}`);
     failed += 1;

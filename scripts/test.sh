@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Command 2 of the README: install everything and run every test — type
 # check, lint, unit and integration tests (real PostgreSQL, kube-apiserver + etcd,
-# helm, Prism serving Atlas's API spec), the browser test
+# helm, Prism serving Atlas's API spec), the end-to-end apply (the real
+# scaffolder backend as killable processes on PostgreSQL), the browser test
 # against the running portal (Debian Chromium) — then print one line
 # "N passed, N failed".
 set -uo pipefail
@@ -53,6 +54,15 @@ cat "$OUT/tsc.log"
 step "unit and integration tests"
 CI=true yarn backstage-cli repo test --ci --json --outputFile="$OUT/jest.json" 2>&1 | tee "$OUT/jest.log" | grep -E '^(PASS|FAIL)|●|Tests:' 
 [ "${PIPESTATUS[0]}" = 0 ] || failed_steps+=(jest)
+
+step "end-to-end apply: the real template through the real scaffolder backend processes on PostgreSQL (uninterrupted, killed at every step, two replicas)"
+# Its own step: it starts backends, a kube-apiserver per scenario and Prism,
+# and its kill timings are best not shared with the other suites' CPU.
+apply_started=$SECONDS
+(cd plugins/bpa-e2e && BPA_E2E_OUT="$OUT/apply-e2e" CI=true yarn backstage-cli package test --ci --json --outputFile="$OUT/jest-apply-e2e.json") 2>&1 \
+  | tee "$OUT/apply-e2e.log" | grep -E '^(PASS|FAIL)|●|Tests:|restart points|^ {2,}(after|inside) |ten tasks|timings'
+[ "${PIPESTATUS[0]}" = 0 ] || failed_steps+=(apply-e2e)
+echo "end-to-end apply: $((SECONDS - apply_started)) s"
 
 step "browser test (portal + Playwright + Chromium)"
 bash scripts/e2e.sh "$OUT"

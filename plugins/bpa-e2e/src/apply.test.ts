@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { BPA_STATE_ANNOTATION } from '@internal/backstage-plugin-bpa-common';
-import { Portal, startPortal } from './harness/portal';
+import { Portal, Replica, startPortal } from './harness/portal';
 import {
   catalogSystem,
   environmentRequest,
@@ -23,7 +23,13 @@ import {
   insideStep,
   killAtEachPoint,
 } from './harness/restarts';
-import { Tasks, signIn, stepStatuses } from './harness/tasks';
+import {
+  TaskEvent,
+  TaskRow,
+  Tasks,
+  signIn,
+  stepStatuses,
+} from './harness/tasks';
 import { World, startWorld } from './harness/world';
 
 jest.setTimeout(30 * 60_000);
@@ -61,11 +67,7 @@ const CLEAN_APPLY_CREATES = [
 ];
 
 /** What the uninterrupted apply left, for the interrupted ones to match. */
-const clean: {
-  creations?: string[];
-  inventory?: string[];
-  outputs?: Record<string, Record<string, any>>;
-} = {};
+const clean: { creations?: string[]; inventory?: string[] } = {};
 
 const normalizedKeys = (
   counts: Record<string, number>,
@@ -74,6 +76,51 @@ const normalizedKeys = (
   Object.keys(counts)
     .map(k => normalize(k, env.name))
     .sort();
+
+/** The task completed; otherwise each failed step's message shows. */
+function expectCompleted(task: TaskRow, events: TaskEvent[]) {
+  expect(
+    events
+      .filter(e => e.body.status === 'failed')
+      .map(e => `${e.body.stepId}: ${e.body.message}`),
+  ).toEqual([]);
+  expect(task.status).toBe('completed');
+}
+
+/** Every resource of the environment created exactly once, nothing deleted; the resources' names. */
+function expectEachCreatedOnce(world: World, env: EnvironmentUnderTest) {
+  const created = creations(world, env);
+  expect(
+    Object.entries(created)
+      .filter(([, n]) => n !== 1)
+      .map(([k, n]) => `${normalize(k, env.name)}: ${n}`),
+  ).toEqual([]);
+  expect(deletions(world, env)).toEqual({});
+  return normalizedKeys(created, env);
+}
+
+/** The same resources as the uninterrupted apply created, and the same left standing: no duplicate, no orphan. */
+async function expectSameAsUninterrupted(
+  world: World,
+  env: EnvironmentUnderTest,
+) {
+  expect(clean.creations).toBeDefined();
+  expect(expectEachCreatedOnce(world, env)).toEqual(clean.creations);
+  expect(await inventory(world, env)).toEqual(clean.inventory);
+}
+
+/** The catalog shows the environment applied, and its live status OK for every part. */
+async function expectAppliedAndLive(
+  replica: Replica,
+  token: string,
+  env: EnvironmentUnderTest,
+) {
+  const system = await catalogSystem(replica, token, env);
+  expect(system?.metadata.annotations?.[BPA_STATE_ANNOTATION]).toBe('applied');
+  const status = await liveStatus(replica, token, env);
+  expect(status).toMatchObject({ state: 'applied', live: true });
+  expect(partsNotOk(status)).toEqual([]);
+}
 
 describe('"BPA environment on Amazon EKS", plan and apply, through the real scaffolder backend', () => {
   let world: World;
@@ -116,11 +163,7 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
       );
       const task = await tasks.waitForEnd(id, 10 * 60_000);
       const events = await tasks.events(id);
-      const failures = events.filter(e => e.body.status === 'failed');
-      expect(failures.map(e => `${e.body.stepId}: ${e.body.message}`)).toEqual(
-        [],
-      );
-      expect(task.status).toBe('completed');
+      expectCompleted(task, events);
       expect(
         stepStatuses(events)
           .filter(s => s.status === 'completed')
@@ -202,28 +245,13 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
       );
 
       // Each resource created exactly once, nothing deleted.
-      const created = creations(world, env);
-      expect(
-        Object.entries(created)
-          .filter(([, n]) => n !== 1)
-          .map(([k, n]) => `${normalize(k, env.name)}: ${n}`),
-      ).toEqual([]);
-      expect(normalizedKeys(created, env)).toEqual(
-        expect.arrayContaining(CLEAN_APPLY_CREATES),
-      );
-      expect(deletions(world, env)).toEqual({});
-      clean.creations = normalizedKeys(created, env);
+      const created = expectEachCreatedOnce(world, env);
+      expect(created).toEqual(expect.arrayContaining(CLEAN_APPLY_CREATES));
+      clean.creations = created;
       clean.inventory = await inventory(world, env);
-      clean.outputs = task.state!.steps as any;
 
       // The catalog and the environment page.
-      const system = await catalogSystem(replica, token, env);
-      expect(system?.metadata.annotations?.[BPA_STATE_ANNOTATION]).toBe(
-        'applied',
-      );
-      const status = await liveStatus(replica, token, env);
-      expect(status).toMatchObject({ state: 'applied', live: true });
-      expect(partsNotOk(status)).toEqual([]);
+      await expectAppliedAndLive(replica, token, env);
     });
   });
 
@@ -259,9 +287,16 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
           (s: any) => s.metadata.labels?.status === 'pending-install',
         );
       };
+      const clusterStack = `${env.name}-cluster`;
       const clusterStackCreating = () =>
-        world.aws.cloudFormation.status(`${env.name}-cluster`) ===
-        'CREATE_IN_PROGRESS';
+        world.aws.cloudFormation.status(clusterStack) === 'CREATE_IN_PROGRESS';
+      // However fast or slow this machine is, the three long waits are still
+      // waiting when their kill comes: Atlas, EKS and the rollout end only
+      // once the task has been recovered from that kill.
+      const atlas = world.atlas.project(env.atlasProjectId);
+      atlas.hold('cluster');
+      world.aws.cloudFormation.hold(clusterStack);
+      env.cluster.holdRollout();
       const points = [
         afterStep('plan'),
         afterStep('register'),
@@ -272,6 +307,8 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
           'privateEndpoint',
           'inside the Atlas wait (the cluster not IDLE yet)',
           /private connection string is not published yet/,
+          () => true,
+          () => atlas.release('cluster'),
         ),
         afterStep('privateEndpoint'),
         insideStep(
@@ -279,6 +316,7 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
           'inside the four-stack wait (EKS still creating)',
           /\[cluster \d+m\d+s\]/,
           clusterStackCreating,
+          () => world.aws.cloudFormation.release(clusterStack),
         ),
         afterStep('stacksReady'),
         afterStep('atlasReady'),
@@ -289,6 +327,7 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
           'inside the Helm wait (helm --wait running)',
           /helm upgrade --install/,
           helmWaiting,
+          () => env.cluster.releaseRollout(),
         ),
         afterStep('release'),
       ];
@@ -300,7 +339,6 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
         environmentRequest(world, env, 'apply'),
       );
       const kills: KillRecord[] = await killAtEachPoint({
-        world,
         portal,
         tasks,
         taskId: id,
@@ -321,27 +359,14 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
           .join('\n')}`,
       );
       const events = await tasks.events(id);
-      expect(
-        events
-          .filter(e => e.body.status === 'failed')
-          .map(e => `${e.body.stepId}: ${e.body.message}`),
-      ).toEqual([]);
-      expect(task.status).toBe('completed');
+      expectCompleted(task, events);
       expect(kills.map(k => k.point)).toEqual(points.map(p => p.name));
       expect(events.filter(e => e.type === 'recovered')).toHaveLength(
         points.length,
       );
 
       // Nothing created twice, nothing left over, nothing deleted.
-      const created = creations(world, env);
-      expect(
-        Object.entries(created)
-          .filter(([, n]) => n !== 1)
-          .map(([k, n]) => `${normalize(k, env.name)}: ${n}`),
-      ).toEqual([]);
-      expect(normalizedKeys(created, env)).toEqual(clean.creations);
-      expect(deletions(world, env)).toEqual({});
-      expect(await inventory(world, env)).toEqual(clean.inventory);
+      await expectSameAsUninterrupted(world, env);
 
       // The passwords are the ones first generated.
       const passwords = secretPasswords(world, env);
@@ -353,12 +378,11 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
       ]);
       expect(passwords.now).toEqual(passwords.first);
 
-      const last = portal.replicas.find(r => r.alive())!;
-      const system = await catalogSystem(last, token, env);
-      expect(system?.metadata.annotations?.[BPA_STATE_ANNOTATION]).toBe(
-        'applied',
+      await expectAppliedAndLive(
+        portal.replicas.find(r => r.alive())!,
+        token,
+        env,
       );
-      expect(partsNotOk(await liveStatus(last, token, env))).toEqual([]);
     });
   });
 
@@ -381,13 +405,15 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
     });
 
     it('an apply running on A, A killed: B recovers it and completes it, and no call of A follows one of B', async () => {
-      const [a, b] = await Promise.all([
-        portal.startReplica('A'),
-        portal.startReplica('B'),
-      ]);
+      // One after the other: the first creates the databases.
+      const a = await portal.startReplica('A');
+      const b = await portal.startReplica('B');
       const token = await signIn(a);
       await waitForTemplates(a, token);
       const tasks = new Tasks(portal);
+      // EKS is still creating when A dies, however slow this machine is.
+      const clusterStack = `${env.name}-cluster`;
+      world.aws.cloudFormation.hold(clusterStack);
       const id = await tasks.create(
         a,
         token,
@@ -397,27 +423,32 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
       await tasks.waitFor(
         id,
         () =>
-          world.aws.cloudFormation.status(`${env.name}-cluster`) ===
+          world.aws.cloudFormation.status(clusterStack) ===
             'CREATE_IN_PROGRESS' &&
           world.aws.server.calls.some(
             c =>
               c.replica === 'A' &&
               c.command === 'DescribeStackEvents' &&
-              c.input.StackName === `${env.name}-cluster`,
+              // By name, or by id (arn:…:stack/<name>/…).
+              String(c.input.StackName).includes(clusterStack),
           ),
         'A to be waiting for the EKS cluster',
         5 * 60_000,
       );
       const killedAt = Date.now();
       await a.kill();
+      await tasks.waitFor(
+        id,
+        (task, events) =>
+          task.status === 'processing' &&
+          events.some(e => e.type === 'recovered'),
+        'B to recover the task',
+        5 * 60_000,
+      );
+      world.aws.cloudFormation.release(clusterStack);
       const task = await tasks.waitForEnd(id, 10 * 60_000);
       const events = await tasks.events(id);
-      expect(
-        events
-          .filter(e => e.body.status === 'failed')
-          .map(e => `${e.body.stepId}: ${e.body.message}`),
-      ).toEqual([]);
-      expect(task.status).toBe('completed');
+      expectCompleted(task, events);
       expect(events.filter(e => e.type === 'recovered')).toHaveLength(1);
 
       // Who called AWS for this environment, in order: A until it died, then only B.
@@ -432,18 +463,8 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
         calls.filter(c => c.replica === 'A').every(c => c.at <= killedAt),
       ).toBe(true);
 
-      const created = creations(world, env);
-      expect(
-        Object.entries(created)
-          .filter(([, n]) => n !== 1)
-          .map(([k, n]) => `${normalize(k, env.name)}: ${n}`),
-      ).toEqual([]);
-      expect(normalizedKeys(created, env)).toEqual(clean.creations);
-      expect(await inventory(world, env)).toEqual(clean.inventory);
-      const system = await catalogSystem(b, token, env);
-      expect(system?.metadata.annotations?.[BPA_STATE_ANNOTATION]).toBe(
-        'applied',
-      );
+      await expectSameAsUninterrupted(world, env);
+      await expectAppliedAndLive(b, token, env);
     });
 
     it('ten tasks submitted across two replicas all complete, each run once by one replica', async () => {
@@ -474,12 +495,14 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
 
       for (const id of ids) {
         const events = await tasks.events(id);
-        // Claimed once: no recovery, each step begun once.
+        // Claimed once: no recovery, each step begun once; plan only runs two.
         expect(events.filter(e => e.type === 'recovered')).toEqual([]);
+        const statuses = stepStatuses(events);
         expect(
-          stepStatuses(events)
-            .filter(s => s.status === 'processing')
-            .map(s => s.stepId),
+          statuses.filter(s => s.status === 'processing').map(s => s.stepId),
+        ).toEqual(STEPS);
+        expect(
+          statuses.filter(s => s.status === 'completed').map(s => s.stepId),
         ).toEqual(['plan', 'register']);
       }
       // Which replica ran each: the one whose log says it planned that environment.

@@ -321,7 +321,12 @@ export function startFakeJobController(
 export function startFakeDeploymentController(
   api: TestKubeApiServer,
   namespace: string,
-  options: { readyAfterMs: number; now?: () => number } = { readyAfterMs: 0 },
+  options: {
+    readyAfterMs: number;
+    now?: () => number;
+    /** While true, no pod becomes ready (a test decides when the rollout ends). */
+    held?: () => boolean;
+  } = { readyAfterMs: 0 },
 ): { stop(): Promise<void> } {
   const now = options.now ?? Date.now;
   const firstSeen = new Map<string, number>();
@@ -368,7 +373,9 @@ export function startFakeDeploymentController(
         });
       }
       const ready =
-        now() - firstSeen.get(key)! >= options.readyAfterMs ? desired : 0;
+        !options.held?.() && now() - firstSeen.get(key)! >= options.readyAfterMs
+          ? desired
+          : 0;
       if ((rs.status?.readyReplicas ?? 0) !== ready) {
         await patchStatus(`${apps}/replicasets/${name}`, {
           replicas: desired,

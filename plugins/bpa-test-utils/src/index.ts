@@ -15,6 +15,7 @@ export * from './kubeApiServer';
 export * from './mirrorLab';
 export * from './moto';
 export * from './motoTemplates';
+export * from './ports';
 export * from './postgres';
 export * from './prepareScript';
 export * from './prism';

@@ -5,11 +5,11 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports';
 import {
   generateSelfSignedCertificate,
   TlsCertificate,
 } from '@internal/backstage-plugin-bpa-node';
-import { freePort } from './ports';
 
 /**
  * A real Kubernetes API server for tests: etcd and kube-apiserver on free

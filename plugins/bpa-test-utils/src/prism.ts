@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { freePort } from './ports';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { startServerProcess } from './serverProcess';
 
 /**

@@ -47,7 +47,7 @@ export function routeAwsCallsTo(url: string, replica: string): void {
   proto.send = function sendThroughSimulatedAws(this: any, ...args: unknown[]) {
     if (!routed.has(this)) {
       routed.add(this);
-      const client = this;
+      const config = this.config;
       this.middlewareStack.add(
         (
             _next: unknown,
@@ -55,9 +55,9 @@ export function routeAwsCallsTo(url: string, replica: string): void {
           ) =>
           async (handlerArgs: { input: unknown }) => {
             const region =
-              typeof client.config?.region === 'function'
-                ? await client.config.region()
-                : client.config?.region;
+              typeof config?.region === 'function'
+                ? await config.region()
+                : config?.region;
             const request: AwsCallRequest = {
               client: context.clientName,
               command: context.commandName,

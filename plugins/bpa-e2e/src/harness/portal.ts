@@ -1,8 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { freePort } from '@internal/backstage-plugin-bpa-test-utils';
 import { Pool } from 'pg';
 import { stringify } from 'yaml';
 import { LabCluster, REGION, World } from './world';
@@ -62,24 +62,14 @@ const NODE_TRANSFORM = require.resolve(
 );
 const TEMPLATES = path.join(PACKAGE_DIR, '..', '..', 'templates');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
+/** The last lines of a backend's log, without its access log (the readiness polls). */
 const tail = (file: string, lines = 40) => {
   try {
     return fs
       .readFileSync(file, 'utf8')
       .trim()
       .split('\n')
+      .filter(line => !line.includes('"type":"incomingRequest"'))
       .slice(-lines)
       .join('\n');
   } catch {
@@ -272,7 +262,8 @@ export async function startPortal(
       },
     };
     replicas.push(replica);
-    const deadline = Date.now() + 240_000;
+    // Seconds on an idle machine; minutes when many processes share two cores.
+    const deadline = Date.now() + 360_000;
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(
@@ -291,10 +282,10 @@ export async function startPortal(
       if (Date.now() > deadline) {
         await replica.kill();
         throw new Error(
-          `Backend ${name} was not ready within 240 s:\n${tail(logFile)}`,
+          `Backend ${name} was not ready within 360 s:\n${tail(logFile)}`,
         );
       }
-      await new Promise(r => setTimeout(r, 250));
+      await new Promise(r => setTimeout(r, 1000));
     }
   }
 

@@ -1,4 +1,3 @@
-import { Entity } from '@backstage/catalog-model';
 import { EnvironmentStatus } from '@internal/backstage-plugin-bpa-common';
 import { Replica } from './portal';
 import { EnvironmentUnderTest } from './resources';
@@ -80,7 +79,7 @@ export function catalogSystem(
   token: string,
   env: EnvironmentUnderTest,
 ) {
-  return get<Entity>(
+  return get<{ metadata: { annotations?: Record<string, string> } }>(
     replica,
     token,
     `/api/catalog/entities/by-name/system/default/${env.name}`,

@@ -20,6 +20,12 @@ export function environmentUnderTest(
   return { name, atlasProjectId, cluster };
 }
 
+/** Where the API server serves a group's objects, when not at `/apis/<group>/v1`. */
+const API_PATHS: Record<string, string> = {
+  '': '/api/v1',
+  'crd.k8s.amazonaws.com': '/apis/crd.k8s.amazonaws.com/v1alpha1',
+};
+
 /** Resource → how many times something happened to it. */
 export type Counts = Record<string, number>;
 
@@ -182,12 +188,7 @@ export async function inventory(
     const [group, plural] = resource.includes('/')
       ? resource.split('/')
       : ['', resource];
-    const version =
-      group === ''
-        ? '/api/v1'
-        : group === 'crd.k8s.amazonaws.com'
-        ? `/apis/${group}/v1alpha1`
-        : `/apis/${group}/v1`;
+    const version = API_PATHS[group] ?? `/apis/${group}/v1`;
     const objectPath = `${version}${
       namespace ? `/namespaces/${namespace}` : ''
     }/${plural}/${name}`;
@@ -207,7 +208,9 @@ export function normalize(line: string, environment: string): string {
   return line
     .split(environment)
     .join('<env>')
-    .replace(/\b[0-9a-f]{10}\b/g, '<id>');
+    .replace(/\b[0-9a-f]{10}\b/g, '<id>')
+    // The simulated stacks' ids end in a counter (arn:…/sim-12).
+    .replace(/\bsim-\d+\b/g, 'sim-<n>');
 }
 
 /** The stacks an environment has, by kind. */

@@ -1,6 +1,5 @@
 import { Portal, Replica } from './portal';
 import { TaskEvent, Tasks } from './tasks';
-import { World } from './world';
 
 /** The task as its current run (since it was last claimed) shows it. */
 export interface RunView {
@@ -15,6 +14,8 @@ export interface KillPoint {
   /** How results name it: `after network`, `inside the Helm wait`. */
   name: string;
   reached(run: RunView): boolean | Promise<boolean>;
+  /** Called once the resumed run is back at work, e.g. to let a held resource finish. */
+  resumed?(): void;
 }
 
 /** Right after a step finished in this run (the next one may have just begun, as in a real crash). */
@@ -32,15 +33,20 @@ export function afterStep(stepId: string): KillPoint {
   };
 }
 
-/** While a step runs, once it has logged a line matching `pattern` (and `also` holds). */
+/**
+ * While a step runs, once it has logged a line matching `pattern` (and
+ * `also` holds); `resumed` runs when the task is taken up again.
+ */
 export function insideStep(
   stepId: string,
   name: string,
   pattern: RegExp,
   also: () => boolean | Promise<boolean> = () => true,
+  resumed?: () => void,
 ): KillPoint {
   return {
     name,
+    resumed,
     reached: async run =>
       run.runningStep === stepId &&
       run.events.some(
@@ -79,12 +85,10 @@ export interface KillRecord {
  * running it (its whole process group: helm dies with it, as in a crashed
  * pod), and waits until another backend — started after the previous kill,
  * so it never saw the task — recovers and claims it; a new backend is then
- * started for the next kill. The simulated clock stands still while no
- * backend runs the task. Returns once the last kill has been recovered;
+ * started for the next kill. Returns once the last kill has been recovered;
  * throws if the task ends before a point is reached.
  */
 export async function killAtEachPoint(options: {
-  world: World;
   portal: Portal;
   tasks: Tasks;
   taskId: string;
@@ -95,7 +99,7 @@ export async function killAtEachPoint(options: {
   replicaName: (i: number) => string;
   timeoutMs: number;
 }): Promise<KillRecord[]> {
-  const { world, portal, tasks, taskId, points } = options;
+  const { portal, tasks, taskId, points } = options;
   const records: KillRecord[] = [];
   let running = options.running;
   let spare: Promise<Replica> | undefined = portal.startReplica(
@@ -106,6 +110,8 @@ export async function killAtEachPoint(options: {
   let runStart = 0;
   try {
     for (const [i, point] of points.entries()) {
+      const since = runStart;
+      const killed = running;
       const { lastEventId, step } = await tasks.waitFor(
         taskId,
         async (task, events) => {
@@ -119,7 +125,7 @@ export async function killAtEachPoint(options: {
               }"${failures.length ? `:\n${failures.join('\n')}` : ''}`,
             );
           }
-          const run = runView(events.filter(e => e.id > runStart));
+          const run = runView(events.filter(e => e.id > since));
           return (
             (await point.reached(run)) && {
               lastEventId: events.at(-1)?.id ?? 0,
@@ -130,9 +136,8 @@ export async function killAtEachPoint(options: {
         `kill point "${point.name}"`,
         options.timeoutMs,
       );
-      world.clock.pause();
       const killedAt = Date.now();
-      await running.kill();
+      await killed.kill();
       const next: Replica = await spare!;
       spare =
         i + 1 < points.length
@@ -150,14 +155,24 @@ export async function killAtEachPoint(options: {
         `a backend to recover the task after the kill "${point.name}"`,
         options.timeoutMs,
       );
-      world.clock.resume();
+      // Until the resumed run is back at work (it skips the completed steps first).
+      await tasks.waitFor(
+        taskId,
+        (_task, events) =>
+          events.some(
+            e => e.id > recovered.id && e.body.status === 'processing',
+          ),
+        `the task to resume after the kill "${point.name}"`,
+        options.timeoutMs,
+      );
+      point.resumed?.();
       records.push({
         point: point.name,
-        killed: running.name,
+        killed: killed.name,
         step,
         killedAt,
         aliveAtRecovery: portal.replicas
-          .filter(r => r !== running && r.alive())
+          .filter(r => r !== killed && r.alive())
           .map(r => r.name),
         recoveryMs: Date.now() - killedAt,
       });
@@ -166,7 +181,6 @@ export async function killAtEachPoint(options: {
     }
     return records;
   } finally {
-    world.clock.resume();
     if (spare) await spare.then(r => r.kill()).catch(() => undefined);
   }
 }

@@ -46,32 +46,3 @@ export const SIMULATED_MINUTES = {
   /** The BPA release's pods becoming ready (helm --wait). */
   rollout: 4,
 };
-
-/**
- * The simulators' clock: real time, except that it can stand still. The
- * restart tests stop it while no backend runs the task, so that a kill
- * aimed inside a wait still finds the resources half-way when the task
- * resumes (in real time they would have finished meanwhile).
- */
-export class SimulatedClock {
-  private pausedAt?: number;
-  private pausedTotal = 0;
-
-  now(): number {
-    return (this.pausedAt ?? Date.now()) - this.pausedTotal;
-  }
-
-  sleep(ms: number): Promise<void> {
-    return new Promise(resolve => setTimeout(resolve, ms));
-  }
-
-  pause(): void {
-    this.pausedAt ??= Date.now();
-  }
-
-  resume(): void {
-    if (this.pausedAt === undefined) return;
-    this.pausedTotal += Date.now() - this.pausedAt;
-    this.pausedAt = undefined;
-  }
-}

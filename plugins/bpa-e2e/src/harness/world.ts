@@ -32,7 +32,7 @@ import {
   testHelmBinary,
 } from '@internal/backstage-plugin-bpa-test-utils';
 import { SimulatedAwsServer, serveSimulatedAws } from '../aws/awsServer';
-import { SIMULATED_MINUTES, SimulatedClock, TimeScale } from './time';
+import { SIMULATED_MINUTES, TimeScale } from './time';
 
 export const ACCOUNT_ID = '123456789012';
 export const REGION = 'us-east-1';
@@ -55,13 +55,14 @@ export interface LabCluster {
   kubeconfigFile: string;
   /** The audit log's user name of the portal's calls (backends and their helm). */
   portalUser: string;
+  /** Keeps the BPA release's pods from becoming ready (helm --wait waits) until released. */
+  holdRollout(): void;
+  releaseRollout(): void;
   stop(): Promise<void>;
 }
 
 export interface World {
   time: TimeScale;
-  /** The clock of every simulator (AWS, Atlas, the rollout), which the restart tests stop while no backend runs. */
-  clock: SimulatedClock;
   postgres: TestPostgres;
   aws: WorldAws;
   atlas: {
@@ -80,6 +81,24 @@ export interface World {
   /** A fresh lab cluster: nodes as the node groups make them, fake kubelets and controllers. */
   startCluster(): Promise<LabCluster>;
   stop(): Promise<void>;
+}
+
+/** With BPA_E2E_OUT set (CI), the backends' logs are kept there as <portal>-<replica>.log. */
+function keepBackendLogs(dir: string) {
+  const out = process.env.BPA_E2E_OUT;
+  if (!out) return;
+  fs.mkdirSync(out, { recursive: true });
+  for (const portal of fs
+    .readdirSync(dir)
+    .filter(d => d.startsWith('portal-'))) {
+    for (const replica of fs.readdirSync(path.join(dir, portal))) {
+      const log = path.join(dir, portal, replica, 'backend.log');
+      if (fs.existsSync(log)) {
+        const name = `${portal.replace(/-[^-]+$/, '')}-${replica}.log`;
+        fs.copyFileSync(log, path.join(out, name));
+      }
+    }
+  }
 }
 
 async function packageStandinChart(helm: string, dir: string) {
@@ -145,14 +164,20 @@ async function serveChart(archive: string, dir: string) {
 export async function startWorld(
   options: { msPerMinute?: number } = {},
 ): Promise<World> {
-  const time = new TimeScale(options.msPerMinute ?? 1000);
-  const clock = new SimulatedClock();
+  const time = new TimeScale(options.msPerMinute ?? 2000);
+  // Every process shares it: stack events, Atlas states and the backends' own timestamps agree.
+  const clock = {
+    now: () => Date.now(),
+    sleep: (ms: number) =>
+      new Promise<void>(resolve => setTimeout(resolve, ms)),
+  };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpa-e2e-'));
   const stops: Array<() => Promise<unknown> | unknown> = [];
   const stop = async () => {
     for (const fn of stops.reverse()) {
       await Promise.resolve(fn()).catch(() => undefined);
     }
+    keepBackendLogs(dir);
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -161,7 +186,8 @@ export async function startWorld(
     const stackTimings: Record<string, SimulatedTimings> = {};
     const secretsManager = simulateSecretsManager();
     stops.push(() => secretsManager.mock.restore());
-    let cloudFormation: SimulatedCloudFormation | undefined;
+    // Set once simulateAws has made it: the stack outputs read its templates.
+    const simulated: { cloudFormation?: SimulatedCloudFormation } = {};
     const aws = simulateAws({
       clock,
       accountId: ACCOUNT_ID,
@@ -177,10 +203,10 @@ export async function startWorld(
         region: REGION,
         accountId: ACCOUNT_ID,
         secretsManager: secretsManager.state,
-        templateOf: stackId => cloudFormation?.deployedBody(stackId),
+        templateOf: stackId => simulated.cloudFormation?.deployedBody(stackId),
       }),
     });
-    cloudFormation = aws.cloudFormation;
+    simulated.cloudFormation = aws.cloudFormation;
     stops.push(() => aws.restore());
     const ec2 = simulateEc2();
     stops.push(() => ec2.mock.restore());
@@ -210,7 +236,8 @@ export async function startWorld(
     const helmBinary = testHelmBinary();
     const [postgres, prism, chartArchive] = await Promise.all([
       startPostgres(),
-      startPrism(undefined, undefined, atlasServer.baseUrl),
+      // Prism takes 11 s to read the spec on an idle machine, minutes on a busy one.
+      startPrism(undefined, 300_000, atlasServer.baseUrl),
       packageStandinChart(helmBinary, path.join(dir, 'chart')),
     ]);
     stops.push(() => prism.stop());
@@ -220,7 +247,6 @@ export async function startWorld(
 
     return {
       time,
-      clock,
       postgres,
       aws: {
         ...aws,
@@ -243,6 +269,7 @@ export async function startWorld(
       },
       async startCluster() {
         const api = await startKubeApiServer({ audit: true });
+        let rolloutHeld = false;
         const controllers: Array<{ stop(): Promise<void> }> = [];
         const stopCluster = async () => {
           for (const c of controllers) await c.stop().catch(() => undefined);
@@ -264,7 +291,7 @@ export async function startWorld(
             }),
             startFakeDeploymentController(api, BPA_NAMESPACE, {
               readyAfterMs: time.minutes(minutes.rollout),
-              now: () => clock.now(),
+              held: () => rolloutHeld,
             }),
           );
           const kubeconfigFile = path.join(
@@ -278,6 +305,12 @@ export async function startWorld(
             api,
             kubeconfigFile,
             portalUser: 'bpa-test-admin-2',
+            holdRollout: () => {
+              rolloutHeld = true;
+            },
+            releaseRollout: () => {
+              rolloutHeld = false;
+            },
             stop: stopCluster,
           };
           stops.push(stopCluster);

@@ -71,8 +71,21 @@ export class FakeAtlas implements AtlasApi {
     if (this.options.clock) this.since.set(key, this.options.clock.now());
   }
 
+  private readonly held = new Set<keyof FakeAtlasLatencies>();
+
+  /** Keeps resources of a kind in their transitional state (CREATING…) until released: a test decides when Atlas is done. */
+  hold(kind: keyof FakeAtlasLatencies) {
+    this.held.add(kind);
+  }
+
+  /** Lets them finish: at once if their latency has passed meanwhile. */
+  release(kind: keyof FakeAtlasLatencies) {
+    this.held.delete(kind);
+  }
+
   /** True once a transitional resource has waited long enough, or been looked at often enough. */
   private ready(key: string, latency: keyof FakeAtlasLatencies) {
+    if (this.held.has(latency)) return false;
     const { clock, latencyMs } = this.options;
     if (clock && latencyMs) {
       return clock.now() - (this.since.get(key) ?? 0) >= latencyMs[latency];

@@ -300,17 +300,49 @@ export class SimulatedCloudFormation {
     return 'UNKNOWN';
   }
 
+  /** Stacks whose operation may not end until released. */
+  private readonly held = new Set<string>();
+
+  /**
+   * Keeps the stack's operation from ending (its resources go on; the
+   * stack's own final event waits): a test decides when it is done.
+   */
+  hold(stackName: string) {
+    this.held.add(stackName);
+  }
+
+  /** Lets it end: at once if its time has passed meanwhile. */
+  release(stackName: string) {
+    this.held.delete(stackName);
+  }
+
   /** Moves every scheduled event and effect whose time has come into the stack. */
   private advance() {
     const now = this.now();
     for (const stack of this.stacks) {
       stack.scheduled.sort((a, b) => a.at - b.at);
       while (stack.scheduled.length && stack.scheduled[0].at <= now) {
+        if (
+          this.held.has(stack.stackName) &&
+          this.ends(stack, stack.scheduled[0])
+        )
+          break;
         const next = stack.scheduled.shift()!;
         if (next.event) stack.events.push(next.event);
         next.effect?.();
       }
     }
+  }
+
+  /** Whether a scheduled item is the stack's own final event (`CREATE_COMPLETE`, `ROLLBACK_COMPLETE`…). */
+  private ends(stack: SimStack, item: SimStack['scheduled'][number]) {
+    const e = item.event;
+    return (
+      !!e &&
+      e.LogicalResourceId === stack.stackName &&
+      e.ResourceType === 'AWS::CloudFormation::Stack' &&
+      !String(e.ResourceStatus).endsWith('_IN_PROGRESS')
+    );
   }
 
   private event(
