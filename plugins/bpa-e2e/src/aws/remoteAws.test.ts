@@ -22,13 +22,13 @@ async function inChildProcess(url: string, calls: string) {
     )});
     routeAwsCallsTo(${JSON.stringify(url)}, 'probe');
     const cfn = require('@aws-sdk/client-cloudformation');
-    const acm = require('@aws-sdk/client-acm');
+    const ec2 = require('@aws-sdk/client-ec2');
     const sm = require('@aws-sdk/client-secrets-manager');
     const options = { region: 'us-east-1', maxAttempts: 4, retryMode: 'standard',
       credentials: { accessKeyId: 'AKIASIMULATED', secretAccessKey: 'x' } };
     const run = async fn => { try { const out = await fn(); return { ok: out }; }
       catch (e) { return { error: { name: e.name, message: e.message, attempts: e.$metadata?.attempts } }; } };
-    (async () => { const results = [${calls}]; console.log(JSON.stringify(results)); })();
+    (async () => { const results = await Promise.all([${calls}]); console.log(JSON.stringify(results)); })();
   `;
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -89,17 +89,21 @@ describe('AWS SDK calls of another process, answered by the simulated AWS of thi
     );
     expect(created.stacks.ok).toEqual({ created: true });
     expect(again.error.name).toBe('ResourceExistsException');
+    // Sent side by side: in any order.
     expect(
       server.calls
         .slice(-5)
-        .map(c => `${c.replica} ${c.service} ${c.command} ${c.outcome}`),
-    ).toEqual([
-      'probe CloudFormation DescribeStacks ValidationError',
-      'probe SecretsManager GetSecretValue ok',
-      'probe CloudFormation CreateChangeSet ok',
-      'probe CloudFormation DescribeStacks ok',
-      'probe SecretsManager CreateSecret ResourceExistsException',
-    ]);
+        .map(c => `${c.replica} ${c.service} ${c.command} ${c.outcome}`)
+        .sort(),
+    ).toEqual(
+      [
+        'probe CloudFormation DescribeStacks ValidationError',
+        'probe SecretsManager GetSecretValue ok',
+        'probe CloudFormation CreateChangeSet ok',
+        'probe CloudFormation DescribeStacks ok',
+        'probe SecretsManager CreateSecret ResourceExistsException',
+      ].sort(),
+    );
   });
 
   it("lets the SDK's own retry strategy retry throttling, 5xx and socket timeouts, and give up after its attempts", async () => {
@@ -144,11 +148,12 @@ describe('AWS SDK calls of another process, answered by the simulated AWS of thi
   });
 
   it('fails loudly for a service nobody simulates, never reaching AWS', async () => {
-    const [acmCall] = await inChildProcess(
+    // This test simulates no EC2.
+    const [ec2Call] = await inChildProcess(
       server.url,
-      `run(() => new acm.ACMClient(options).send(new acm.DescribeCertificateCommand({ CertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/x' })))`,
+      `run(() => new ec2.EC2Client(options).send(new ec2.DescribeVpcEndpointsCommand({})))`,
     );
-    expect(acmCall.error).toMatchObject({ name: 'NotSimulated' });
-    expect(acmCall.error.message).toContain('ACMClient');
+    expect(ec2Call.error).toMatchObject({ name: 'NotSimulated' });
+    expect(ec2Call.error.message).toContain('EC2Client');
   });
 });
