@@ -120,6 +120,45 @@ describe('the simulated Atlas behind Prism, the official spec as a validating pr
     expect(atlas.clusters.has('other-mongo')).toBe(false);
   });
 
+  it("answers a teardown's deletes as the spec has them: the private endpoint, its service, the user (204) and the cluster (202)", async () => {
+    const seen = recorded.exchanges.length;
+    const service = await client.createEndpointService(GROUP, {
+      providerName: 'AWS',
+      region: 'US_EAST_1',
+    });
+    const vpce = 'vpce-0123456789abcdef0';
+    await client.createInterfaceEndpoint(GROUP, service.id!, { id: vpce });
+    await client.deleteInterfaceEndpoint(GROUP, service.id!, vpce);
+    await client.deleteEndpointService(GROUP, service.id!);
+    await client.createDatabaseUser(GROUP, {
+      groupId: GROUP,
+      username: 'teardown-user',
+      databaseName: 'admin',
+      password: 'a-long-enough-password',
+      roles: [{ databaseName: 'admin', roleName: 'readWriteAnyDatabase' }],
+    });
+    await client.deleteDatabaseUser(GROUP, 'teardown-user');
+    await client.createCluster(GROUP, {
+      ...atlasClusterRequest(spec),
+      name: 'teardown-mongo',
+      terminationProtectionEnabled: false,
+    });
+    await client.deleteCluster(GROUP, 'teardown-mongo');
+    expect(
+      recorded.exchanges.slice(seen).filter(e => e.violations.length),
+    ).toEqual([]);
+    expect(
+      server.exchanges
+        .filter(e => e.method === 'DELETE')
+        .map(e => `${e.operationId} ${e.status}`),
+    ).toEqual([
+      'deleteGroupPrivateEndpointEndpointServiceEndpoint 204',
+      'deleteGroupPrivateEndpointEndpointService 204',
+      'deleteGroupDatabaseUser 204',
+      'deleteGroupCluster 202',
+    ]);
+  });
+
   it('turns an answer of the simulated Atlas the spec does not allow into an error', async () => {
     const real = atlas.getCluster.bind(atlas);
     atlas.getCluster = async () => ({

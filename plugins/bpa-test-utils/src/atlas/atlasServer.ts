@@ -32,6 +32,8 @@ export interface AtlasServer {
   /** What `bpa.atlas.serviceAccount` takes (tokenUrl points at this server). */
   serviceAccount: { clientId: string; clientSecret: string; tokenUrl: string };
   exchanges: AtlasExchange[];
+  /** The access tokens the token endpoint has issued (secrets a scan looks for). */
+  tokensIssued(): string[];
   /** Answers the next matching calls with an error (429/503 with Retry-After, 500…). */
   injectFault(fault: AtlasFault): void;
   close(): Promise<void>;
@@ -114,7 +116,8 @@ function routes(atlasOf: (groupId: string) => AtlasApi): Route[] {
       'deleteGroupCluster',
       async ([g, name]) => {
         await atlasOf(g).deleteCluster(g, name);
-        return { status: 202 };
+        // The spec gives this 202 a JSON media type without a schema: an empty object (Prism parses the body).
+        return { status: 202, body: {} };
       },
     ),
     route(
@@ -326,10 +329,9 @@ export async function startAtlasServer(
         status,
       });
       const accept = req.headers.accept ?? 'application/json';
-      res.writeHead(status, {
-        ...(body === undefined ? {} : { 'content-type': accept }),
-        ...headers,
-      });
+      // Also without a body: the spec gives 202 and 204 answers their
+      // versioned media type, and Prism refuses one without it.
+      res.writeHead(status, { 'content-type': accept, ...headers });
       res.end(body === undefined ? undefined : JSON.stringify(body));
     };
     try {
@@ -453,6 +455,7 @@ export async function startAtlasServer(
       tokenUrl: `${baseUrl}/api/oauth/token`,
     },
     exchanges,
+    tokensIssued: () => [...tokens],
     injectFault: fault => faults.push({ ...fault }),
     close: () =>
       new Promise(resolve => {
