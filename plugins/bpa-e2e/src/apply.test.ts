@@ -1,11 +1,19 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { BPA_STATE_ANNOTATION } from '@internal/backstage-plugin-bpa-common';
-import { Portal, Replica, startPortal } from './harness/portal';
+import { AWS_ERRORS, AwsFault } from './aws/awsServer';
+import {
+  FaultyKubeApi,
+  helmFailingOnce,
+  serveKubeWithFaults,
+} from './harness/kubeFaults';
+import { Portal, PortalOptions, Replica, startPortal } from './harness/portal';
 import {
   catalogSystem,
   environmentRequest,
   liveStatus,
   partsNotOk,
+  teardownRequest,
   waitForTemplates,
 } from './harness/requests';
 import {
@@ -30,7 +38,13 @@ import {
   signIn,
   stepStatuses,
 } from './harness/tasks';
-import { World, startWorld } from './harness/world';
+import {
+  KnownSecret,
+  cloudSecrets,
+  clusterSecrets,
+  scanForSecrets,
+} from './harness/secrets';
+import { LabCluster, World, startWorld } from './harness/world';
 
 jest.setTimeout(30 * 60_000);
 
@@ -69,6 +83,20 @@ const CLEAN_APPLY_CREATES = [
 /** What the uninterrupted apply left, for the interrupted ones to match. */
 const clean: { creations?: string[]; inventory?: string[] } = {};
 
+/**
+ * For the secrets scan at the end: the lab clusters' secrets (read before
+ * each cluster stops) and what the portal's APIs served during the run.
+ */
+const forScan: {
+  secrets: KnownSecret[];
+  served: Array<{ where: string; text: string }>;
+  /** The environments applied (their clusters' secrets are in `secrets`). */
+  environments: string[];
+} = { secrets: [], served: [], environments: [] };
+
+const served = (where: string, value: unknown) =>
+  forScan.served.push({ where, text: JSON.stringify(value) });
+
 const normalizedKeys = (
   counts: Record<string, number>,
   env: EnvironmentUnderTest,
@@ -87,15 +115,32 @@ function expectCompleted(task: TaskRow, events: TaskEvent[]) {
   expect(task.status).toBe('completed');
 }
 
+/**
+ * Helm's record of the release's first revision. A first install killed
+ * while helm waited leaves it pending-install; the resumed step removes it
+ * and installs again (bpa:helm:release), so it is written twice and
+ * deleted once, the release's objects still once.
+ */
+const HELM_FIRST_RECORD =
+  'kubernetes secrets bpa-ns/sh.helm.release.v1.bpa-rel.v1';
+
 /** Every resource of the environment created exactly once, nothing deleted; the resources' names. */
-function expectEachCreatedOnce(world: World, env: EnvironmentUnderTest) {
+function expectEachCreatedOnce(
+  world: World,
+  env: EnvironmentUnderTest,
+  options: { interruptedFirstInstall?: boolean } = {},
+) {
   const created = creations(world, env);
+  const times = (key: string) =>
+    options.interruptedFirstInstall && key === HELM_FIRST_RECORD ? 2 : 1;
   expect(
     Object.entries(created)
-      .filter(([, n]) => n !== 1)
+      .filter(([k, n]) => n !== times(normalize(k, env.name)))
       .map(([k, n]) => `${normalize(k, env.name)}: ${n}`),
   ).toEqual([]);
-  expect(deletions(world, env)).toEqual({});
+  expect(deletions(world, env)).toEqual(
+    options.interruptedFirstInstall ? { [HELM_FIRST_RECORD]: 1 } : {},
+  );
   return normalizedKeys(created, env);
 }
 
@@ -103,9 +148,10 @@ function expectEachCreatedOnce(world: World, env: EnvironmentUnderTest) {
 async function expectSameAsUninterrupted(
   world: World,
   env: EnvironmentUnderTest,
+  options: { interruptedFirstInstall?: boolean } = {},
 ) {
   expect(clean.creations).toBeDefined();
-  expect(expectEachCreatedOnce(world, env)).toEqual(clean.creations);
+  expect(expectEachCreatedOnce(world, env, options)).toEqual(clean.creations);
   expect(await inventory(world, env)).toEqual(clean.inventory);
 }
 
@@ -120,6 +166,156 @@ async function expectAppliedAndLive(
   const status = await liveStatus(replica, token, env);
   expect(status).toMatchObject({ state: 'applied', live: true });
   expect(partsNotOk(status)).toEqual([]);
+  served(`catalog entity system:default/${env.name}`, system);
+  served(`live status of ${env.name}`, status);
+}
+
+/** One line a kill, as the suite's log reports them. */
+const describeKills = (title: string, kills: KillRecord[]) =>
+  `${title}:\n${kills
+    .map(
+      k =>
+        `  ${k.point}: killed ${k.killed} in ${
+          k.step ?? '(between steps)'
+        }, recovered after ${(k.recoveryMs / 1000).toFixed(1)} s`,
+    )
+    .join('\n')}`;
+
+/** An environment under test with a lab cluster of its own, and a portal whose kubeconfig points at it. */
+async function environmentWithPortal(
+  world: World,
+  envName: string,
+  options: Omit<PortalOptions, 'cluster'>,
+  cluster?: (env: EnvironmentUnderTest) => Promise<LabCluster>,
+) {
+  const env = environmentUnderTest(envName, await world.startCluster());
+  world.stackLatencies(env.name);
+  const portal = await startPortal(world, {
+    ...options,
+    cluster: cluster ? await cluster(env) : env.cluster,
+  });
+  return { env, portal };
+}
+
+/** Stops the portal and the cluster, the cluster's secrets kept for the scan. */
+async function stopEnvironment(
+  env: EnvironmentUnderTest | undefined,
+  portal: Portal | undefined,
+) {
+  await portal?.stop();
+  if (env) {
+    forScan.secrets.push(...(await clusterSecrets(env.cluster)));
+    forScan.environments.push(env.name);
+  }
+  await env?.cluster.stop();
+}
+
+/** The task page of a task: the task (its spec and step outputs) and its event stream, as the API serves them. */
+async function servedTaskPage(
+  replica: Replica,
+  token: string,
+  tasks: Tasks,
+  id: string,
+) {
+  served(`task ${id}`, await tasks.read(replica, token, id));
+  const events = await fetch(
+    `${replica.baseUrl}/api/scaffolder/v2/tasks/${id}/events`,
+    { headers: { authorization: `Bearer ${token}` } },
+  ).then(r => r.text());
+  forScan.served.push({ where: `task ${id} events`, text: events });
+}
+
+/** The stacks in the order the backends asked CloudFormation to delete them (since AWS call `since`). */
+function stackDeletionOrder(
+  world: World,
+  env: EnvironmentUnderTest,
+  since: number,
+) {
+  const order: string[] = [];
+  for (const c of world.aws.server.calls.slice(since)) {
+    // By name, or by id (arn:…:stack/<name>/…).
+    const name = String(c.input.StackName).replace(
+      /^arn:.*:stack\/([^/]+)\/.*$/,
+      '$1',
+    );
+    const kind = name.replace(`${env.name}-`, '');
+    if (
+      c.command === 'DeleteStack' &&
+      c.outcome === 'ok' &&
+      !order.includes(kind)
+    )
+      order.push(kind);
+  }
+  return order;
+}
+
+/**
+ * What a completed teardown leaves: its stacks deleted in the template's
+ * order (edge; then registry, data and cluster; then network), each once,
+ * none left; RDS's final snapshot; the Atlas private endpoint gone and the
+ * cluster kept or terminated as asked; the PostgreSQL passwords kept in
+ * Secrets Manager (the snapshot's users have them); the System gone from
+ * the catalog.
+ */
+async function expectTornDown(
+  world: World,
+  env: EnvironmentUnderTest,
+  portal: Portal,
+  replica: Replica,
+  token: string,
+  options: { since: number; atlasClusterKept: boolean },
+) {
+  const order = stackDeletionOrder(world, env, options.since);
+  expect(order).toHaveLength(5);
+  expect(order[0]).toBe('edge');
+  expect(order.slice(1, 4).sort()).toEqual(['cluster', 'data', 'registry']);
+  expect(order[4]).toBe('network');
+  const tokens = world.aws.server.calls
+    .slice(options.since)
+    .filter(c => c.command === 'DeleteStack' && c.outcome === 'ok')
+    .map(c => `${c.input.StackName} ${c.input.ClientRequestToken}`);
+  // A retried DeleteStack carries its first token: one deletion per stack.
+  expect(new Set(tokens).size).toBe(5);
+  expect(
+    world.aws.cloudFormation
+      .liveStacks()
+      .filter(s => s.stackName.startsWith(`${env.name}-`)),
+  ).toEqual([]);
+  expect(
+    world.aws.cloudFormation.snapshots.filter(s =>
+      s.startsWith(`${env.name}-data-`),
+    ),
+  ).toHaveLength(1);
+
+  const atlas = world.atlas.project(env.atlasProjectId);
+  expect([...atlas.endpoints.values()]).toEqual([]);
+  expect(
+    world.aws.vpcEndpoints
+      .live()
+      .filter(e => e.Tags?.some(t => t.Value === env.name)),
+  ).toEqual([]);
+  const cluster = atlas.clusters.get(`${env.name}-mongo`);
+  if (options.atlasClusterKept) {
+    expect(cluster?.stateName).toBe('IDLE');
+    expect([...atlas.users.keys()]).toEqual(['bpa']);
+  } else {
+    expect(cluster).toBeUndefined();
+    expect([...atlas.users.keys()]).toEqual([]);
+  }
+  for (const kind of ['root', 'auth', 'workflow']) {
+    const name = `bpa/${env.name}/postgres-${kind}`;
+    expect(world.aws.secretsManager.secrets.has(name)).toBe(true);
+    expect(world.aws.secretsManager.scheduledForDeletion.has(name)).toBe(false);
+  }
+
+  // The provider takes the file away; the catalog follows on its next pass.
+  const deadline = Date.now() + 60_000;
+  while ((await catalogSystem(replica, token, env)) && Date.now() < deadline)
+    await new Promise(r => setTimeout(r, 500));
+  expect(await catalogSystem(replica, token, env)).toBeUndefined();
+  expect(
+    fs.readdirSync(portal.entitiesDirectory).filter(f => f.includes(env.name)),
+  ).toEqual([]);
 }
 
 describe('"BPA environment on Amazon EKS", plan and apply, through the real scaffolder backend', () => {
@@ -137,17 +333,11 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
     let portal: Portal;
 
     beforeAll(async () => {
-      env = environmentUnderTest('e2e-clean', await world.startCluster());
-      world.stackLatencies(env.name);
-      portal = await startPortal(world, {
+      ({ env, portal } = await environmentWithPortal(world, 'e2e-clean', {
         name: 'clean',
-        cluster: env.cluster,
-      });
+      }));
     });
-    afterAll(async () => {
-      await portal?.stop();
-      await env?.cluster.stop();
-    });
+    afterAll(() => stopEnvironment(env, portal));
 
     it('completes every step, creates each resource once, and the environment is applied and live', async () => {
       const replica = await portal.startReplica('a');
@@ -252,6 +442,39 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
 
       // The catalog and the environment page.
       await expectAppliedAndLive(replica, token, env);
+      await servedTaskPage(replica, token, tasks, id);
+    });
+
+    it('tears down through the teardown template: the stacks in order, a final snapshot, the Atlas cluster kept, gone from the catalog', async () => {
+      const replica = portal.replicas.find(r => r.alive())!;
+      const token = await signIn(replica);
+      const tasks = new Tasks(portal);
+      const since = world.aws.server.calls.length;
+      const id = await tasks.create(
+        replica,
+        token,
+        'bpa-environment-teardown',
+        teardownRequest(env),
+      );
+      const task = await tasks.waitForEnd(id, 10 * 60_000);
+      expectCompleted(task, await tasks.events(id));
+      const out = (step: string) => task.state!.steps![step].output;
+      expect(out('aws').deleted).toEqual([
+        'edge',
+        'registry',
+        'data',
+        'cluster',
+        'network',
+      ]);
+      expect(out('atlas')).toMatchObject({
+        clusterTerminated: false,
+        removedVpcEndpointIds: [expect.stringMatching(/^vpce-/)],
+      });
+      await expectTornDown(world, env, portal, replica, token, {
+        since,
+        atlasClusterKept: true,
+      });
+      await servedTaskPage(replica, token, tasks, id);
     });
   });
 
@@ -260,18 +483,12 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
     let portal: Portal;
 
     beforeAll(async () => {
-      env = environmentUnderTest('e2e-restarts', await world.startCluster());
-      world.stackLatencies(env.name);
-      portal = await startPortal(world, {
+      ({ env, portal } = await environmentWithPortal(world, 'e2e-restarts', {
         name: 'restarts',
-        cluster: env.cluster,
         staleTimeoutSeconds: 6,
-      });
+      }));
     });
-    afterAll(async () => {
-      await portal?.stop();
-      await env?.cluster.stop();
-    });
+    afterAll(() => stopEnvironment(env, portal));
 
     it('resumes on a new backend each time and completes: no duplicate, no orphan, no secret regenerated', async () => {
       const first = await portal.startReplica('r0');
@@ -349,14 +566,10 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
       });
       const task = await tasks.waitForEnd(id, 10 * 60_000);
       console.log(
-        `restart points (kill → recovered by a backend started after it):\n${kills
-          .map(
-            k =>
-              `  ${k.point}: killed ${k.killed} in ${
-                k.step ?? '(between steps)'
-              }, recovered after ${(k.recoveryMs / 1000).toFixed(1)} s`,
-          )
-          .join('\n')}`,
+        describeKills(
+          'restart points (kill → recovered by a backend started after it)',
+          kills,
+        ),
       );
       const events = await tasks.events(id);
       expectCompleted(task, events);
@@ -365,8 +578,11 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
         points.length,
       );
 
-      // Nothing created twice, nothing left over, nothing deleted.
-      await expectSameAsUninterrupted(world, env);
+      // Nothing created twice, nothing left over, nothing deleted (but
+      // Helm's record of the install killed inside its wait).
+      await expectSameAsUninterrupted(world, env, {
+        interruptedFirstInstall: true,
+      });
 
       // The passwords are the ones first generated.
       const passwords = secretPasswords(world, env);
@@ -384,6 +600,87 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
         env,
       );
     });
+
+    it('a teardown killed in the middle resumes and completes, the Atlas cluster terminated as asked', async () => {
+      const running = portal.replicas.find(r => r.alive())!;
+      const token = await signIn(running);
+      const tasks = new Tasks(portal);
+      const atlas = world.atlas.project(env.atlasProjectId);
+      const dataStack = `${env.name}-data`;
+      // Still deleting when their kill comes, however slow this machine is.
+      atlas.hold('clusterDeletion');
+      world.aws.cloudFormation.hold(dataStack);
+      // Every kill costs a backend start (half a minute here): the two waits and one boundary.
+      const points = [
+        afterStep('check'),
+        insideStep(
+          'atlas',
+          'inside the Atlas cluster deletion wait',
+          /Terminating Atlas cluster/,
+          () =>
+            atlas.clusters.get(`${env.name}-mongo`)?.stateName === 'DELETING',
+          () => atlas.release('clusterDeletion'),
+        ),
+        insideStep(
+          'aws',
+          'inside the stack deletions (the data stack deleting)',
+          /\[data\] deleting/,
+          () =>
+            world.aws.cloudFormation.status(dataStack) === 'DELETE_IN_PROGRESS',
+          () => world.aws.cloudFormation.release(dataStack),
+        ),
+      ];
+      const since = world.aws.server.calls.length;
+      const id = await tasks.create(
+        running,
+        token,
+        'bpa-environment-teardown',
+        teardownRequest(env, { terminateAtlasCluster: true }),
+      );
+      const kills = await killAtEachPoint({
+        portal,
+        tasks,
+        taskId: id,
+        running,
+        points,
+        replicaName: i => `t${i + 1}`,
+        timeoutMs: 5 * 60_000,
+      });
+      const task = await tasks.waitForEnd(id, 10 * 60_000);
+      console.log(describeKills('teardown restart points', kills));
+      const events = await tasks.events(id);
+      expectCompleted(task, events);
+      expect(kills.map(k => k.point)).toEqual(points.map(p => p.name));
+      expect(events.filter(e => e.type === 'recovered')).toHaveLength(
+        points.length,
+      );
+      expect(task.state!.steps!.atlas.output.clusterTerminated).toBe(true);
+      // Atlas was asked once to delete each of its resources.
+      expect(
+        world.atlas.server.exchanges
+          .filter(
+            e =>
+              e.method === 'DELETE' &&
+              e.status < 300 &&
+              e.uri.includes(`/groups/${env.atlasProjectId}/`),
+          )
+          .map(e => e.operationId)
+          .sort(),
+      ).toEqual(
+        [
+          'deleteGroupCluster',
+          'deleteGroupDatabaseUser',
+          'deleteGroupPrivateEndpointEndpointService',
+          'deleteGroupPrivateEndpointEndpointServiceEndpoint',
+        ].sort(),
+      );
+      const last = portal.replicas.find(r => r.alive())!;
+      await expectTornDown(world, env, portal, last, token, {
+        since,
+        atlasClusterKept: false,
+      });
+      await servedTaskPage(last, token, tasks, id);
+    });
   });
 
   describe('two replicas on one PostgreSQL', () => {
@@ -391,18 +688,12 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
     let portal: Portal;
 
     beforeAll(async () => {
-      env = environmentUnderTest('e2e-replicas', await world.startCluster());
-      world.stackLatencies(env.name);
-      portal = await startPortal(world, {
+      ({ env, portal } = await environmentWithPortal(world, 'e2e-replicas', {
         name: 'replicas',
-        cluster: env.cluster,
         staleTimeoutSeconds: 6,
-      });
+      }));
     });
-    afterAll(async () => {
-      await portal?.stop();
-      await env?.cluster.stop();
-    });
+    afterAll(() => stopEnvironment(env, portal));
 
     it('an apply running on A, A killed: B recovers it and completes it, and no call of A follows one of B', async () => {
       // One after the other: the first creates the databases.
@@ -527,6 +818,230 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
       );
       expect(ranBy.every(names => names.length === 1)).toBe(true);
       expect(new Set(ranBy.flat())).toEqual(new Set(['B', 'C']));
+    });
+  });
+  describe('faults per call kind', () => {
+    let env: EnvironmentUnderTest;
+    let portal: Portal;
+    let kube: FaultyKubeApi;
+    let helm: ReturnType<typeof helmFailingOnce>;
+
+    beforeAll(async () => {
+      const dir = fs.mkdtempSync(path.join(world.dir, 'faults-'));
+      helm = helmFailingOnce(world.helmBinary, dir);
+      ({ env, portal } = await environmentWithPortal(
+        world,
+        'e2e-faults',
+        { name: 'faults', helmBinary: helm.binary },
+        async ({ cluster }) => {
+          kube = await serveKubeWithFaults(cluster, dir);
+          return { ...cluster, kubeconfigFile: kube.kubeconfigFile };
+        },
+      ));
+    });
+    afterAll(async () => {
+      await kube?.close();
+      await stopEnvironment(env, portal);
+    });
+
+    it('AWS, Atlas, Kubernetes and helm faults: each survived, or a clear failure whose retry (POST …/retry) completes without redoing finished work', async () => {
+      const replica = await portal.startReplica('f');
+      const token = await signIn(replica);
+      await waitForTemplates(replica, token);
+      const tasks = new Tasks(portal);
+
+      // AWS: met by the backend's SDK and its retry strategy, for real.
+      const aws = world.aws.server;
+      const awsFaults: Array<AwsFault & { kind: string }> = [
+        {
+          kind: 'AWS throttling',
+          service: 'CloudFormation',
+          command: 'DescribeStacks',
+          times: 2,
+          error: AWS_ERRORS.throttling(),
+        },
+        {
+          kind: 'AWS 500',
+          service: 'CloudFormation',
+          command: 'CreateChangeSet',
+          times: 1,
+          error: AWS_ERRORS.serverError(),
+        },
+        {
+          kind: 'AWS 503',
+          service: 'EC2',
+          command: 'CreateVpcEndpoint',
+          times: 1,
+          error: AWS_ERRORS.unavailable(),
+        },
+        {
+          kind: 'AWS socket timeout before AWS got the call',
+          service: 'CloudFormation',
+          command: 'DescribeStackEvents',
+          times: 2,
+          error: AWS_ERRORS.socketTimeout(),
+        },
+        {
+          kind: 'AWS socket timeout after ExecuteChangeSet was done',
+          service: 'CloudFormation',
+          command: 'ExecuteChangeSet',
+          times: 1,
+          error: AWS_ERRORS.socketTimeout(),
+          afterCall: true,
+        },
+        {
+          kind: 'AWS socket timeout after CreateSecret was done',
+          service: 'SecretsManager',
+          command: 'CreateSecret',
+          times: 1,
+          error: AWS_ERRORS.socketTimeout(),
+          afterCall: true,
+        },
+      ];
+      awsFaults.forEach(f => aws.injectFault(f));
+      // Atlas: 429 and 503 with Retry-After, on a wait's poll and on a create.
+      world.atlas.server.injectFault({
+        operationId: 'getGroupCluster',
+        times: 2,
+        status: 429,
+        retryAfter: 1,
+      });
+      world.atlas.server.injectFault({
+        operationId: 'createGroupCluster',
+        times: 1,
+        status: 503,
+        retryAfter: 1,
+      });
+      // Kubernetes: a 500 on the portal's first write, a 409 on a write of the bootstrap's Secrets.
+      kube.injectFault({ method: 'PATCH', path: /./, status: 500, times: 1 });
+      kube.injectFault({
+        method: 'PATCH',
+        path: /\/api\/v1\/namespaces\/bpa-ns\/secrets\//,
+        status: 409,
+        times: 1,
+      });
+
+      const id = await tasks.create(
+        replica,
+        token,
+        'bpa-environment',
+        environmentRequest(world, env, 'apply'),
+      );
+      const failures: Array<{
+        step: string;
+        message: string;
+        retriedAt: number;
+      }> = [];
+      let seen = 0;
+      for (;;) {
+        const task = await tasks.waitForEnd(id, 10 * 60_000);
+        const events = await tasks.events(id);
+        if (task.status === 'completed') break;
+        const since = seen;
+        const failed = events.filter(
+          e => e.id > since && e.body.status === 'failed',
+        );
+        expect(task.status).toBe('failed');
+        expect(failed).toHaveLength(1);
+        seen = events.at(-1)!.id;
+        failures.push({
+          step: failed[0].body.stepId!,
+          message: String(failed[0].body.message),
+          retriedAt: world.aws.server.calls.length,
+        });
+        expect(failures.length).toBeLessThanOrEqual(4);
+        await tasks.retry(replica, token, id);
+        await tasks.waitFor(
+          id,
+          t => t.status !== 'failed',
+          'the retried task to start',
+          60_000,
+        );
+      }
+      console.log(
+        `faults: AWS ${awsFaults
+          .map(f => `${f.kind} ×${f.times}`)
+          .join(
+            ', ',
+          )}; Atlas 429 ×2 (getGroupCluster), 503 ×1 (createGroupCluster), Retry-After 1 s; Kubernetes ${kube.injected.join(
+          ', ',
+        )}; helm failed ${helm.failures()}×\nfailures, each retried:\n${failures
+          .map(f => `  ${f.step}: ${f.message.split('\n')[0]}`)
+          .join('\n')}`,
+      );
+
+      // Every fault was met.
+      expect(aws.pendingFaults()).toEqual([]);
+      expect(
+        world.atlas.server.exchanges.filter(e => e.status === 429).length,
+      ).toBeGreaterThanOrEqual(2);
+      expect(
+        world.atlas.server.exchanges.filter(e => e.status === 503).length,
+      ).toBeGreaterThanOrEqual(1);
+      expect(kube.injected).toHaveLength(2);
+      expect(helm.failures()).toBe(1);
+      // What failed, failed clearly, saying what went wrong; no fault of AWS or Atlas failed the task.
+      for (const f of failures) {
+        expect(f.message).toMatch(
+          /500|409|conflict|internal error|unreachable|helm/i,
+        );
+        expect(['bootstrap', 'database', 'release']).toContain(f.step);
+      }
+      expect(failures.map(f => f.step)).toContain('release');
+
+      // The retries redid nothing: each resource created once, as the uninterrupted apply did.
+      await expectSameAsUninterrupted(world, env);
+      const passwords = secretPasswords(world, env);
+      expect(passwords.now).toEqual(passwords.first);
+      await expectAppliedAndLive(replica, token, env);
+      await servedTaskPage(replica, token, tasks, id);
+    });
+  });
+
+  describe('secrets over the whole run', () => {
+    it('no generated password, Atlas credential, TLS private key or token appears in any log, workspace, task row, step output or catalog entity; a planted one is found', async () => {
+      const secrets = [...cloudSecrets(world), ...forScan.secrets];
+      const kinds = (pattern: RegExp) =>
+        secrets.filter(x => pattern.test(x.what)).length;
+      // What is looked for: every environment's and cluster's.
+      for (const name of forScan.environments) {
+        for (const secret of [
+          'postgres-root',
+          'postgres-auth',
+          'postgres-workflow',
+          'mongodb',
+        ]) {
+          expect(
+            kinds(new RegExp(`bpa/${name}/${secret} password`)),
+          ).toBeGreaterThanOrEqual(1);
+        }
+      }
+      expect(kinds(/Atlas access token/)).toBeGreaterThan(0);
+      expect(kinds(/Atlas service account client secret/)).toBe(1);
+      expect(kinds(/tls\.key/)).toBeGreaterThanOrEqual(
+        forScan.environments.length,
+      );
+      expect(kinds(/Kubernetes token/)).toBe(2 * forScan.environments.length);
+      expect(forScan.served.length).toBeGreaterThan(0);
+
+      const hits = await scanForSecrets(world, secrets, forScan.served);
+      expect(hits).toEqual([]);
+
+      // The scan can fail: one password written into a backend's log is found.
+      const planted = secrets.find(x => /postgres-root password/.test(x.what))!;
+      const log = fs
+        .readdirSync(world.dir)
+        .filter(d => d.startsWith('portal-'))
+        .map(d => `${world.dir}/${d}/planted.log`)[0];
+      fs.writeFileSync(log, `{"message":"connecting with ${planted.value}"}\n`);
+      try {
+        // Found as itself (and as any other secret holding the same value), only there.
+        const found = await scanForSecrets(world, secrets, forScan.served);
+        expect(found.map(h => h.what)).toContain(planted.what);
+        expect(found.filter(h => !h.where.endsWith('planted.log'))).toEqual([]);
+      } finally {
+        fs.rmSync(log);
+      }
     });
   });
 });

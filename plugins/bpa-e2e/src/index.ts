@@ -56,21 +56,28 @@
  *   resource), `deletions`, `inventory` (what exists, ids normalized),
  *   `secretPasswords`, `catalogSystem`, `liveStatus` / `partsNotOk`.
  *
- * For a secrets scan: the replicas' logs (`replica.logFile`), the task
- * events and state (`tasks.events`, `tasks.get`), the entities directory
- * (`portal.entitiesDirectory`), the catalog API, and the values to look for
- * in `world.aws.secretsManager.secrets` and the Atlas projects' users. For
- * a teardown: `formValues('bpa-environment-teardown', …)` and the same
- * counters. For the whole-apply benchmark: `world.aws.server.calls` and
- * `world.atlas.server.exchanges` per service, the task events' timestamps.
+ * - Faults: `world.aws.server.injectFault` (`afterCall`: the call is done
+ *   and only its answer lost), `world.atlas.server.injectFault`,
+ *   `serveKubeWithFaults(cluster, dir)` (a proxy in front of the
+ *   kube-apiserver answering 409/500/503 for matching requests; give the
+ *   portal `{ ...cluster, kubeconfigFile }`), `helmFailingOnce(helm, dir)`
+ *   (`startPortal(…, { helmBinary })`).
+ * - Teardown: `teardownRequest(env, { terminateAtlasCluster })`, the
+ *   simulators' `snapshots` and the same counters.
+ * - Secrets: `cloudSecrets(world)`, `clusterSecrets(cluster)` (before the
+ *   cluster stops), `scanForSecrets(world, secrets, served)`.
+ * - For the whole-apply benchmark: `world.aws.server.calls` and
+ *   `world.atlas.server.exchanges` per service, the task events' timestamps.
  *
  * @packageDocumentation
  */
 export * from './aws/awsServer';
+export * from './harness/kubeFaults';
 export * from './harness/portal';
 export * from './harness/requests';
 export * from './harness/resources';
 export * from './harness/restarts';
+export * from './harness/secrets';
 export * from './harness/tasks';
 export * from './harness/time';
 export * from './harness/world';

@@ -58,6 +58,12 @@ export interface AwsFault {
   command?: string;
   times: number;
   error: AwsErrorShape;
+  /**
+   * The call is done first and only its answer is lost (a socket timeout
+   * after AWS received the request): the backend's retry meets what its
+   * first attempt did.
+   */
+  afterCall?: boolean;
 }
 
 /** Errors the faults are made of, as AWS and Node send them. */
@@ -96,6 +102,8 @@ export interface SimulatedAwsServer {
   /** Every call so far, in arrival order. */
   calls: AwsCall[];
   injectFault(fault: AwsFault): void;
+  /** The injected faults not yet answered (as many times as they were asked for). */
+  pendingFaults(): AwsFault[];
   close(): Promise<void>;
 }
 
@@ -173,7 +181,7 @@ export async function serveSimulatedAws(): Promise<SimulatedAwsServer> {
         (!f.service || f.service === service) &&
         (!f.command || f.command === command),
     );
-    if (fault) {
+    if (fault && !fault.afterCall) {
       fault.times -= 1;
       record(fault.error.name);
       return { error: fault.error };
@@ -199,6 +207,12 @@ export async function serveSimulatedAws(): Promise<SimulatedAwsServer> {
             httpStatusCode: 400,
           },
         };
+      }
+      if (fault) {
+        fault.times -= 1;
+        // Done (its effects stay, it counts as a call that succeeded), but the answer never arrives.
+        record('ok');
+        return { error: fault.error };
       }
       record('ok');
       return { output: structuredClone(output) };
@@ -227,6 +241,7 @@ export async function serveSimulatedAws(): Promise<SimulatedAwsServer> {
     url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`,
     calls,
     injectFault: fault => faults.push({ ...fault }),
+    pendingFaults: () => faults.filter(f => f.times > 0),
     close: () =>
       new Promise(resolve => {
         server.closeAllConnections();

@@ -31,6 +31,8 @@ export interface PortalOptions {
   cluster?: LabCluster;
   /** scaffolder.taskRecovery.staleTimeout. */
   staleTimeoutSeconds?: number;
+  /** bpa.helm.binary, when not the world's helm (a helm that fails once). */
+  helmBinary?: string;
   /** Extra app-config, merged over the harness's (shallowly, per top-level key). */
   config?: Record<string, unknown>;
 }
@@ -152,7 +154,7 @@ function portalConfig(
           pollIntervalSeconds: time.seconds(5),
         },
       }),
-      helm: { binary: world.helmBinary },
+      helm: { binary: options.helmBinary ?? world.helmBinary },
       status: { cacheSeconds: 0, timeoutSeconds: 30 },
     },
     ...options.config,

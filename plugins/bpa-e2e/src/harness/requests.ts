@@ -30,6 +30,23 @@ export function environmentRequest(
   });
 }
 
+/**
+ * The "Tear down a BPA environment" form for an environment under test:
+ * the System picked, its name typed to confirm, deletion protection lifted
+ * (the data stack has it), and the Atlas cluster kept unless asked.
+ */
+export function teardownRequest(
+  env: EnvironmentUnderTest,
+  options: { terminateAtlasCluster?: boolean } = {},
+): Record<string, unknown> {
+  return formValues('bpa-environment-teardown', {
+    environment: `system:default/${env.name}`,
+    confirmation: env.name,
+    liftDeletionProtection: true,
+    terminateAtlasCluster: options.terminateAtlasCluster ?? false,
+  });
+}
+
 async function get<T>(
   replica: Replica,
   token: string,

@@ -83,7 +83,17 @@ const objectKey = (e: ReturnType<typeof kubernetesRequests>[number]) => {
  * exactly once" is every count 1.
  */
 export function creations(world: World, env: EnvironmentUnderTest): Counts {
-  const aws = awsCalls(world, env);
+  // A call the SDK retried with the same idempotency token (its answer was
+  // lost) is one request, as AWS counts it: only the first counts.
+  const seen = new Set<string>();
+  const aws = awsCalls(world, env).filter(c => {
+    const token = c.input.ClientRequestToken ?? c.input.ClientToken;
+    if (token === undefined) return true;
+    const key = `${c.command} ${c.input.StackName ?? ''} ${token}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   const keysOf = (command: string, key: (input: any) => string) =>
     aws.filter(c => c.command === command).map(c => key(c.input));
   const atlas = atlasCalls(world, env);
@@ -205,12 +215,14 @@ export async function inventory(
 
 /** `<env>` for the environment's name and `<id>` for generated ids, so two environments' lists compare. */
 export function normalize(line: string, environment: string): string {
-  return line
-    .split(environment)
-    .join('<env>')
-    .replace(/\b[0-9a-f]{10}\b/g, '<id>')
-    // The simulated stacks' ids end in a counter (arn:…/sim-12).
-    .replace(/\bsim-\d+\b/g, 'sim-<n>');
+  return (
+    line
+      .split(environment)
+      .join('<env>')
+      .replace(/\b[0-9a-f]{10}\b/g, '<id>')
+      // The simulated stacks' ids end in a counter (arn:…/sim-12).
+      .replace(/\bsim-\d+\b/g, 'sim-<n>')
+  );
 }
 
 /** The stacks an environment has, by kind. */
