@@ -8,7 +8,9 @@ import * as ecr from '@aws-sdk/client-ecr';
 import * as eks from '@aws-sdk/client-eks';
 import * as elbv2 from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as iam from '@aws-sdk/client-iam';
+import * as rds from '@aws-sdk/client-rds';
 import * as secretsManager from '@aws-sdk/client-secrets-manager';
+import * as ssm from '@aws-sdk/client-ssm';
 import * as sts from '@aws-sdk/client-sts';
 import {
   AwsCallRequest,
@@ -28,7 +30,9 @@ const SDK_PACKAGES: Record<string, Record<string, any>> = {
   EKSClient: eks,
   ElasticLoadBalancingV2Client: elbv2,
   IAMClient: iam,
+  RDSClient: rds,
   SecretsManagerClient: secretsManager,
+  SSMClient: ssm,
   STSClient: sts,
 };
 
