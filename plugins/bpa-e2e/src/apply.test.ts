@@ -609,7 +609,8 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
       const dataStack = `${env.name}-data`;
       // Still deleting when their kill comes, however slow this machine is.
       atlas.hold('clusterDeletion');
-      world.aws.cloudFormation.hold(dataStack);
+      // Its deletion only: the teardown first updates it (deletion protection off).
+      world.aws.cloudFormation.hold(dataStack, 'DELETE');
       // Every kill costs a backend start (half a minute here): the two waits and one boundary.
       const points = [
         afterStep('check'),

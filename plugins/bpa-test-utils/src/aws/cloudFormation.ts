@@ -300,15 +300,20 @@ export class SimulatedCloudFormation {
     return 'UNKNOWN';
   }
 
-  /** Stacks whose operation may not end until released. */
-  private readonly held = new Set<string>();
+  /** Stacks whose operation (of a kind, or any) may not end until released. */
+  private readonly held = new Map<
+    string,
+    'CREATE' | 'UPDATE' | 'DELETE' | undefined
+  >();
 
   /**
    * Keeps the stack's operation from ending (its resources go on; the
-   * stack's own final event waits): a test decides when it is done.
+   * stack's own final event waits): a test decides when it is done. With
+   * `operation`, only an operation of that kind is held (a teardown
+   * updates a stack before it deletes it).
    */
-  hold(stackName: string) {
-    this.held.add(stackName);
+  hold(stackName: string, operation?: 'CREATE' | 'UPDATE' | 'DELETE') {
+    this.held.set(stackName, operation);
   }
 
   /** Lets it end: at once if its time has passed meanwhile. */
@@ -324,7 +329,10 @@ export class SimulatedCloudFormation {
       while (stack.scheduled.length && stack.scheduled[0].at <= now) {
         if (
           this.held.has(stack.stackName) &&
-          this.ends(stack, stack.scheduled[0])
+          this.ends(stack, stack.scheduled[0]) &&
+          String(stack.scheduled[0].event?.ResourceStatus).startsWith(
+            this.held.get(stack.stackName) ?? '',
+          )
         )
           break;
         const next = stack.scheduled.shift()!;
