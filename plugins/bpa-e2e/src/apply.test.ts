@@ -44,7 +44,13 @@ import {
   clusterSecrets,
   scanForSecrets,
 } from './harness/secrets';
-import { LabCluster, World, startWorld } from './harness/world';
+import {
+  ACCOUNT_ID,
+  LabCluster,
+  REGION,
+  World,
+  startWorld,
+} from './harness/world';
 
 jest.setTimeout(30 * 60_000);
 
@@ -55,6 +61,8 @@ const STEPS = [
   'network',
   'stacks',
   'privateEndpoint',
+  'registryReady',
+  'mirror',
   'stacksReady',
   'atlasReady',
   'bootstrap',
@@ -399,6 +407,29 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
         ),
       });
       expect(
+        out('registryReady').stacks.map((s: any) => `${s.kind} ${s.status}`),
+      ).toEqual(['registry CREATE_COMPLETE']);
+      // The first apply of the world: the image and the chart copied from the source registry into the stand-in for ECR, and found there.
+      const ecrHost = `${ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com`;
+      expect(out('mirror')).toMatchObject({
+        chart: `oci://${ecrHost}/bpa/bpa-chart`,
+        chartVersion: '4.0.3-6',
+      });
+      expect(
+        out('mirror').images.map(
+          (i: any) => `${i.kind} ${i.target} ${i.outcome}`,
+        ),
+      ).toEqual([
+        'image bpa/sase-service:4.0.3-522 copied',
+        'chart bpa/bpa-chart:4.0.3-6 copied',
+      ]);
+      for (const copy of out('mirror').images) {
+        const [repository, tag] = copy.target.split(':');
+        expect(await world.registries.ecr.digestOf(repository, tag)).toBe(
+          copy.digest,
+        );
+      }
+      expect(
         out('stacksReady').stacks.map((s: any) => `${s.kind} ${s.status}`),
       ).toEqual([
         'cluster CREATE_COMPLETE',
@@ -528,6 +559,8 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
           () => atlas.release('cluster'),
         ),
         afterStep('privateEndpoint'),
+        afterStep('registryReady'),
+        afterStep('mirror'),
         insideStep(
           'stacksReady',
           'inside the four-stack wait (EKS still creating)',
@@ -1019,6 +1052,7 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
       }
       expect(kinds(/Atlas access token/)).toBeGreaterThan(0);
       expect(kinds(/Atlas service account client secret/)).toBe(1);
+      expect(kinds(/registry password/)).toBe(2);
       expect(kinds(/tls\.key/)).toBeGreaterThanOrEqual(
         forScan.environments.length,
       );

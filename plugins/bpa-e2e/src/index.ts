@@ -46,7 +46,7 @@
  *   ({@link Portal}): replicas sharing the database and the entities
  *   directory; `portal.startReplica(name)` → {@link Replica} (`kill()` is
  *   SIGKILL of its process group, helm included; `logFile` is its JSON log).
- * - `signIn(replica)` (guest user token), `new Tasks(portal)`: `create`,
+ * - `signIn(replica)` (E2E_USER's token, an owner-group member), `new Tasks(portal)`: `create`,
  *   `retry` (the task page's button), `waitFor`/`waitForEnd`, `events`,
  *   `get` (status, step outputs, checkpoints) — read from the scaffolder's
  *   tables, so they work whichever replicas are up.

@@ -22,11 +22,14 @@ export const standinChartDirectory = () =>
     'test-charts/bpa-standin',
   );
 
-/** `helm package` of the stand-in chart into `dir`; resolves with the archive's path. */
-export async function packageStandinChart(dir: string): Promise<string> {
+/** `helm package` of the stand-in chart (or another chart directory) into `dir`; resolves with the archive's path. */
+export async function packageStandinChart(
+  dir: string,
+  chartDirectory: string = standinChartDirectory(),
+): Promise<string> {
   const { stdout } = await run(testHelmBinary(), [
     'package',
-    standinChartDirectory(),
+    chartDirectory,
     '--destination',
     dir,
   ]);
@@ -80,6 +83,8 @@ export async function startMirrorLab(options: {
     platforms?: string[];
     layerBytes?: number;
   }>;
+  /** The chart pushed as `bpa/bpa-standin`: a copy of the stand-in with other values (default: the stand-in). */
+  chartDirectory?: string;
 }): Promise<MirrorLab> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpa-mirror-lab-'));
   const [source, ecr] = await Promise.all([
@@ -114,7 +119,10 @@ export async function startMirrorLab(options: {
     for (const image of options.images) {
       images.push(await addImage(image.name, image.tag, image));
     }
-    const chartArchive = await packageStandinChart(workDir);
+    const chartArchive = await packageStandinChart(
+      workDir,
+      options.chartDirectory,
+    );
     const helmHome = path.join(workDir, 'helm');
     fs.mkdirSync(helmHome);
     fs.writeFileSync(
@@ -150,7 +158,10 @@ export async function startMirrorLab(options: {
       },
     );
     const chartVersion = /version: (\S+)/.exec(
-      fs.readFileSync(path.join(standinChartDirectory(), 'Chart.yaml'), 'utf8'),
+      fs.readFileSync(
+        path.join(options.chartDirectory ?? standinChartDirectory(), 'Chart.yaml'),
+        'utf8',
+      ),
     )![1];
     return {
       source,

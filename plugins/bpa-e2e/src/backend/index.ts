@@ -1,8 +1,8 @@
 /*
  * The portal's backend as the end-to-end tests run it, in a child process
  * they can kill: a real Backstage backend (createBackend) with the plugins
- * the BPA templates go through — auth (guest sign-in), permissions (the
- * portal's allow-all policy), the catalog with the scaffolder entity model
+ * the BPA templates go through — auth (the example organisation's users),
+ * permissions (the portal's BPA policy, as packages/backend has it), the catalog with the scaffolder entity model
  * and the BPA environments provider, the scaffolder with the BPA actions,
  * and the BPA live status. Configured by the harness (--config); every AWS
  * SDK call goes to the test process's simulated AWS. Never shipped.
@@ -21,10 +21,12 @@ routeAwsCallsTo(awsUrl, process.env.BPA_E2E_REPLICA ?? 'backend');
 
 const backend = createBackend();
 backend.add(import('@backstage/plugin-auth-backend'));
-backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(
+  import('@internal/backstage-plugin-auth-backend-module-bpa-example-users'),
+);
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+  import('@internal/backstage-plugin-permission-backend-module-bpa-policy'),
 );
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(

@@ -63,6 +63,14 @@ const NODE_TRANSFORM = require.resolve(
   '@backstage/cli/config/nodeTransform.cjs',
 );
 const TEMPLATES = path.join(PACKAGE_DIR, '..', '..', 'templates');
+const EXAMPLE_ORG = path.join(PACKAGE_DIR, '..', '..', 'examples', 'org.yaml');
+
+/**
+ * Who issues the tasks: a member of platform-team, the requests' owner, so
+ * the portal's permission policy lets them apply and tear down (not an
+ * admin: the owner's path through the policy is the one tested).
+ */
+export const E2E_USER = 'user:default/pat';
 
 /** The last lines of a backend's log, without its access log (the readiness polls). */
 const tail = (file: string, lines = 40) => {
@@ -108,7 +116,12 @@ function portalConfig(
       },
     },
     auth: {
-      providers: { guest: { dangerouslyAllowOutsideDevelopment: true } },
+      providers: {
+        exampleUsers: {
+          users: [{ userEntityRef: E2E_USER, title: 'Pat Platform' }],
+          dangerouslyAllowOutsideDevelopment: true,
+        },
+      },
     },
     permission: { enabled: true },
     catalog: {
@@ -125,11 +138,19 @@ function portalConfig(
           ],
         },
       ],
-      locations: ['bpa-environment', 'bpa-environment-teardown'].map(name => ({
-        type: 'file',
-        target: path.join(TEMPLATES, name, 'template.yaml'),
-        rules: [{ allow: ['Template'] }],
-      })),
+      locations: [
+        ...['bpa-environment', 'bpa-environment-teardown'].map(name => ({
+          type: 'file',
+          target: path.join(TEMPLATES, name, 'template.yaml'),
+          rules: [{ allow: ['Template'] }],
+        })),
+        // Its users and groups: the portal's policy reads ownership from them.
+        {
+          type: 'file',
+          target: EXAMPLE_ORG,
+          rules: [{ allow: ['User', 'Group'] }],
+        },
+      ],
     },
     scaffolder: {
       taskRecovery: {
@@ -138,6 +159,7 @@ function portalConfig(
       },
     },
     bpa: {
+      permissions: { adminGroups: ['group:default/portal-admins'] },
       catalog: {
         entitiesDirectory: portal.entitiesDirectory,
         waitSeconds: 120,
@@ -155,6 +177,18 @@ function portalConfig(
         },
       }),
       helm: { binary: options.helmBinary ?? world.helmBinary },
+      skopeo: { binary: world.skopeoBinary },
+      mirror: {
+        registries: [
+          {
+            host: world.registries.source.host,
+            username: world.registries.source.username,
+            password: world.registries.source.password,
+            // A loopback docker-registry over plain HTTP.
+            tlsVerify: false,
+          },
+        ],
+      },
       status: { cacheSeconds: 0, timeoutSeconds: 30 },
     },
     ...options.config,
@@ -231,8 +265,6 @@ export async function startPortal(
           AWS_EC2_METADATA_DISABLED: 'true',
           // A closed port: a call that escaped the simulation fails rather than reaching AWS.
           AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-          // helm trusts the chart server.
-          SSL_CERT_FILE: world.chart.caFile,
         },
       },
     );

@@ -10,7 +10,8 @@ export const CERTIFICATE_ARN = `arn:aws:acm:${REGION}:${ACCOUNT_ID}:certificate/
 /**
  * The "BPA environment on Amazon EKS" form as a user fills it in for an
  * environment under test: name, owner, account, admin CIDR, Atlas project,
- * certificate, the stand-in chart; every other field at its default.
+ * certificate, the stand-in chart and the registry the mirror copies it
+ * and the image from; every other field at its default.
  */
 export function environmentRequest(
   world: World,
@@ -25,7 +26,8 @@ export function environmentRequest(
     adminCidr: '203.0.113.0/24',
     atlasProjectId: env.atlasProjectId,
     certificateArn: CERTIFICATE_ARN,
-    bpaChart: world.chart.url,
+    bpaChart: world.registries.chart,
+    ecrSourceRegistry: `${world.registries.source.host}/bpa`,
     mode,
   });
 }

@@ -37,7 +37,9 @@ function secretFields(what: string, text: string): KnownSecret[] {
  * Every secret the simulated clouds hold or issued: each Secrets Manager
  * secret's secret fields (the PostgreSQL passwords, the Atlas user's, RDS's
  * master password), the Atlas service account's client secret and the
- * access tokens Atlas issued, the AWS secret access key of the backends.
+ * access tokens Atlas issued, the AWS secret access key of the backends,
+ * the source registry's password (bpa.mirror.registries) and the ECR
+ * stand-in's (what GetAuthorizationToken hands out).
  */
 export function cloudSecrets(world: World): KnownSecret[] {
   return [
@@ -55,6 +57,11 @@ export function cloudSecrets(world: World): KnownSecret[] {
       what: 'AWS secret access key',
       value: 'simulated-secret-access-key',
     },
+    {
+      what: 'source registry password',
+      value: world.registries.source.password!,
+    },
+    { what: 'ECR registry password', value: world.registries.ecr.password! },
   ];
 }
 

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { parse } from 'yaml';
-import { Portal, Replica } from './portal';
+import { EXAMPLE_USER_HEADER } from '@internal/backstage-plugin-auth-backend-module-bpa-example-users';
+import { E2E_USER, Portal, Replica } from './portal';
 
 /** A scaffolder task as its tables hold it. */
 export interface TaskRow {
@@ -59,18 +60,40 @@ export function formValues(
   return { ...defaults, ...values };
 }
 
-/** A signed-in user of a replica: the guest sign-in, a user token as the browser holds it. */
-export async function signIn(replica: Replica): Promise<string> {
-  const response = await fetch(`${replica.baseUrl}/api/auth/guest/refresh`);
-  if (!response.ok) {
-    throw new Error(
-      `Guest sign-in on ${replica.name} failed: HTTP ${
-        response.status
-      } ${await response.text()}`,
+/**
+ * A signed-in user of a replica: the example users' sign-in as E2E_USER,
+ * a user token as the browser holds it. Its ownership comes from the
+ * catalog's User entity, so the sign-in waits until the catalog has read
+ * the example organisation.
+ */
+export async function signIn(
+  replica: Replica,
+  timeoutMs = 120_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(
+      `${replica.baseUrl}/api/auth/exampleUsers/refresh`,
+      {
+        headers: {
+          'x-requested-with': 'XMLHttpRequest',
+          [EXAMPLE_USER_HEADER]: E2E_USER,
+        },
+      },
     );
+    if (response.ok) {
+      const body = await response.json();
+      return body.backstageIdentity.token as string;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Sign-in as ${E2E_USER} on ${replica.name} failed: HTTP ${
+          response.status
+        } ${await response.text()}`,
+      );
+    }
+    await new Promise(r => setTimeout(r, 1000));
   }
-  const body = await response.json();
-  return body.backstageIdentity.token as string;
 }
 
 async function call(

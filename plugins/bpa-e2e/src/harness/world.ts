@@ -1,35 +1,36 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
-import { generateSelfSignedCertificate } from '@internal/backstage-plugin-bpa-node';
+import {
+  parseEnvironmentSpec,
+  REFERENCE_SPEC_INPUT,
+} from '@internal/backstage-plugin-bpa-common';
+import { environmentRepositories } from '@internal/backstage-plugin-bpa-node';
 import {
   AtlasServer,
   FakeAtlas,
+  MirrorLab,
   PrismServer,
   SimulatedCloudFormation,
   SimulatedTimings,
-  SimulatedVpcEndpoints,
   TestKubeApiServer,
   TestPostgres,
   installEniConfigCrd,
   realisticStackOutputs,
   registerNode,
   simulateAws,
-  simulateEc2,
   simulateSecretsManager,
+  standinChartDirectory,
   startAtlasServer,
   startFakeDaemonSetController,
   startFakeDeploymentController,
   startFakeJobController,
   startKubeApiServer,
+  startMirrorLab,
   startPostgres,
   startPrism,
   testHelmBinary,
+  testSkopeoBinary,
 } from '@internal/backstage-plugin-bpa-test-utils';
 import { SimulatedAwsServer, serveSimulatedAws } from '../aws/awsServer';
 import { SIMULATED_MINUTES, TimeScale } from './time';
@@ -44,7 +45,6 @@ const NODE_GROUPS = ['node-1', 'node-2', 'node-3', 'node-4'];
 /** The simulated AWS account every backend of a world talks to. */
 export type WorldAws = ReturnType<typeof simulateAws> & {
   secretsManager: ReturnType<typeof simulateSecretsManager>;
-  vpcEndpoints: SimulatedVpcEndpoints;
   server: SimulatedAwsServer;
 };
 
@@ -71,9 +71,15 @@ export interface World {
     server: AtlasServer;
     prism: PrismServer;
   };
-  /** The stand-in BPA chart, packaged, at an https:// URL the backends trust through `caFile`. */
-  chart: { url: string; caFile: string };
+  /**
+   * The source registry the apply's mirror step copies from (the image
+   * `ecr.images` names and the stand-in chart, behind a login), and the
+   * registry standing in for the account's ECR behind the simulated ECR
+   * API; `chart` is the request's `bpa.chart` in the source.
+   */
+  registries: MirrorLab;
   helmBinary: string;
+  skopeoBinary: string;
   /** A directory for this world's files, removed by stop(). */
   dir: string;
   /** Gives an environment's stacks their simulated latencies (SIMULATED_MINUTES). */
@@ -101,56 +107,16 @@ function keepBackendLogs(dir: string) {
   }
 }
 
-async function packageStandinChart(helm: string, dir: string) {
-  const source = path.join(
-    resolvePackagePath('@internal/backstage-plugin-bpa-node'),
-    'test-charts',
-    'bpa-standin',
-  );
+/** A copy of the stand-in chart whose workloads roll out (a controller plays the Deployment controller): helm --wait waits for them. */
+function rollingStandinChart(dir: string): string {
   const copy = path.join(dir, 'chart-source', 'bpa-standin');
-  fs.cpSync(source, copy, { recursive: true });
-  // Workloads that roll out (a controller plays the Deployment controller): helm --wait waits for them.
+  fs.cpSync(standinChartDirectory(), copy, { recursive: true });
   const values = fs
     .readFileSync(path.join(copy, 'values.yaml'), 'utf8')
     .replace(/^ {2}paused: true$/m, '  paused: false')
     .replace(/^ {2}replicas: 0$/m, '  replicas: 2');
   fs.writeFileSync(path.join(copy, 'values.yaml'), values);
-  await promisify(execFile)(helm, ['package', copy, '--destination', dir]);
-  const archive = fs.readdirSync(dir).find(f => f.endsWith('.tgz'));
-  if (!archive) throw new Error('helm package wrote no chart archive');
-  return path.join(dir, archive);
-}
-
-async function serveChart(archive: string, dir: string) {
-  const tls = generateSelfSignedCertificate({
-    commonName: 'bpa-e2e-charts',
-    ipAddresses: ['127.0.0.1'],
-  });
-  const caFile = path.join(dir, 'charts-ca.pem');
-  fs.writeFileSync(caFile, tls.certificate);
-  const name = path.basename(archive);
-  const server = https.createServer(
-    { cert: tls.certificate, key: tls.privateKey },
-    (req, res) => {
-      if (req.url !== `/${name}`) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/gzip' });
-      fs.createReadStream(archive).pipe(res);
-    },
-  );
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    url: `https://127.0.0.1:${port}/${name}`,
-    caFile,
-    close: () =>
-      new Promise<void>(resolve => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return copy;
 }
 
 /**
@@ -158,8 +124,10 @@ async function serveChart(archive: string, dir: string) {
  * 127.0.0.1: a real PostgreSQL; the simulated AWS account (CloudFormation,
  * EKS and Auto Scaling, STS and IAM, Secrets Manager, EC2 VPC endpoints)
  * served to backend processes; the simulated Atlas behind Prism checking
- * every request and answer against the official spec; the stand-in chart
- * over HTTPS. Resources take their simulated latencies on `time`.
+ * every request and answer against the official spec; two real
+ * registries (docker-registry), the source holding the test image and the
+ * stand-in chart, the other standing in for ECR behind the simulated ECR
+ * API (GetAuthorizationToken, DescribeImages). Resources take their simulated latencies on `time`.
  */
 export async function startWorld(
   options: { msPerMinute?: number } = {},
@@ -208,8 +176,6 @@ export async function startWorld(
     });
     simulated.cloudFormation = aws.cloudFormation;
     stops.push(() => aws.restore());
-    const ec2 = simulateEc2();
-    stops.push(() => ec2.mock.restore());
     const awsServer = await serveSimulatedAws();
     stops.push(() => awsServer.close());
 
@@ -234,16 +200,23 @@ export async function startWorld(
     const atlasServer = await startAtlasServer(projectAtlas);
     stops.push(() => atlasServer.close());
     const helmBinary = testHelmBinary();
-    const [postgres, prism, chartArchive] = await Promise.all([
+    // The request's defaults: the environments under test differ by name, not in their repositories.
+    const request = parseEnvironmentSpec(REFERENCE_SPEC_INPUT);
+    const [postgres, prism, registries] = await Promise.all([
       startPostgres(),
       // Prism takes 11 s to read the spec on an idle machine, minutes on a busy one.
       startPrism(undefined, 300_000, atlasServer.baseUrl),
-      packageStandinChart(helmBinary, path.join(dir, 'chart')),
+      startMirrorLab({
+        accountId: ACCOUNT_ID,
+        region: REGION,
+        repositories: environmentRepositories(request),
+        images: request.ecr.images,
+        chartDirectory: rollingStandinChart(dir),
+      }),
     ]);
+    stops.push(() => registries.stop());
     stops.push(() => prism.stop());
     stops.push(() => postgres.stop());
-    const chart = await serveChart(chartArchive, dir);
-    stops.push(() => chart.close());
 
     return {
       time,
@@ -251,12 +224,12 @@ export async function startWorld(
       aws: {
         ...aws,
         secretsManager,
-        vpcEndpoints: ec2.state,
         server: awsServer,
       },
       atlas: { project: projectAtlas, server: atlasServer, prism },
-      chart: { url: chart.url, caFile: chart.caFile },
+      registries,
       helmBinary,
+      skopeoBinary: testSkopeoBinary(),
       dir,
       stackLatencies(environment) {
         for (const [kind, m] of Object.entries(minutes.stacks)) {
