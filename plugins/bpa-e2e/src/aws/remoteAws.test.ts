@@ -22,7 +22,7 @@ async function inChildProcess(url: string, calls: string) {
     )});
     routeAwsCallsTo(${JSON.stringify(url)}, 'probe');
     const cfn = require('@aws-sdk/client-cloudformation');
-    const ec2 = require('@aws-sdk/client-ec2');
+    const elb = require('@aws-sdk/client-elastic-load-balancing-v2');
     const sm = require('@aws-sdk/client-secrets-manager');
     const options = { region: 'us-east-1', maxAttempts: 4, retryMode: 'standard',
       credentials: { accessKeyId: 'AKIASIMULATED', secretAccessKey: 'x' } };
@@ -148,12 +148,12 @@ describe('AWS SDK calls of another process, answered by the simulated AWS of thi
   });
 
   it('fails loudly for a service nobody simulates, never reaching AWS', async () => {
-    // This test simulates no EC2.
-    const [ec2Call] = await inChildProcess(
+    // The simulated AWS has no Elastic Load Balancing.
+    const [elbCall] = await inChildProcess(
       server.url,
-      `run(() => new ec2.EC2Client(options).send(new ec2.DescribeVpcEndpointsCommand({})))`,
+      `run(() => new elb.ElasticLoadBalancingV2Client(options).send(new elb.DescribeTargetGroupsCommand({})))`,
     );
-    expect(ec2Call.error).toMatchObject({ name: 'NotSimulated' });
-    expect(ec2Call.error.message).toContain('EC2Client');
+    expect(elbCall.error).toMatchObject({ name: 'NotSimulated' });
+    expect(elbCall.error.message).toContain('ElasticLoadBalancingV2Client');
   });
 });
