@@ -909,6 +909,13 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
           error: AWS_ERRORS.unavailable(),
         },
         {
+          kind: 'AWS throttling',
+          service: 'ECR',
+          command: 'DescribeImages',
+          times: 1,
+          error: AWS_ERRORS.throttling(),
+        },
+        {
           kind: 'AWS socket timeout before AWS got the call',
           service: 'CloudFormation',
           command: 'DescribeStackEvents',

@@ -148,6 +148,13 @@ export function createHelmReleaseAction(options: HelmReleaseActionOptions) {
         const ecr = ecrRegistryOf(chart);
         const registryLogin =
           ecr && options.ecrLogin ? await options.ecrLogin(ecr) : undefined;
+        // ECR's registry is where its token's proxyEndpoint says, as for docker login and the mirror's push.
+        const installFrom =
+          ecr && registryLogin
+            ? `oci://${registryLogin.host}${chart.slice(
+                `oci://${ecr.host}`.length,
+              )}`
+            : chart;
         const client = await step.connect();
         const key = `bpa-helm-release-${spec.name}-${
           spec.bpa.releaseName
@@ -165,7 +172,7 @@ export function createHelmReleaseAction(options: HelmReleaseActionOptions) {
             connection: client.connection,
             release: spec.bpa.releaseName,
             namespace: spec.bpa.namespace,
-            chart,
+            chart: installFrom,
             version: ctx.input.chartVersion ?? spec.bpa.version,
             valuesFile,
             timeoutMs:
