@@ -411,6 +411,8 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
       ).toEqual(['registry CREATE_COMPLETE']);
       // The first apply of the world: the image and the chart copied from the source registry into the stand-in for ECR, and found there.
       const ecrHost = `${ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com`;
+      // Copied where GetAuthorizationToken's proxyEndpoint says ECR is: the stand-in.
+      const ecr = world.registries.ecr;
       expect(out('mirror')).toMatchObject({
         chart: `oci://${ecrHost}/bpa/bpa-chart`,
         chartVersion: '4.0.3-6',
@@ -420,14 +422,14 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
           (i: any) => `${i.kind} ${i.target} ${i.outcome}`,
         ),
       ).toEqual([
-        'image bpa/sase-service:4.0.3-522 copied',
-        'chart bpa/bpa-chart:4.0.3-6 copied',
+        `image ${ecr.host}/bpa/sase-service:4.0.3-522 copied`,
+        `chart ${ecr.host}/bpa/bpa-chart:4.0.3-6 copied`,
       ]);
       for (const copy of out('mirror').images) {
-        const [repository, tag] = copy.target.split(':');
-        expect(await world.registries.ecr.digestOf(repository, tag)).toBe(
-          copy.digest,
-        );
+        const [repository, tag] = copy.target
+          .slice(`${ecr.host}/`.length)
+          .split(':');
+        expect(await ecr.digestOf(repository, tag)).toBe(copy.digest);
       }
       expect(
         out('stacksReady').stacks.map((s: any) => `${s.kind} ${s.status}`),
