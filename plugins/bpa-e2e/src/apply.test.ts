@@ -727,6 +727,8 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
       ({ env, portal } = await environmentWithPortal(world, 'e2e-replicas', {
         name: 'replicas',
         staleTimeoutSeconds: 6,
+        // Five each: the ten tasks submitted at once cannot all be claimed by whichever replica polls first.
+        concurrentTasksLimit: 5,
       }));
     });
     afterAll(() => stopEnvironment(env, portal));
@@ -762,8 +764,9 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
         'A to be waiting for the EKS cluster',
         5 * 60_000,
       );
-      const killedAt = Date.now();
       await a.kill();
+      // A call A sent before the SIGKILL may be answered a moment after it; none can come once A has exited.
+      const killedAt = Date.now();
       await tasks.waitFor(
         id,
         (task, events) =>
