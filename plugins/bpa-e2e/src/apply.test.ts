@@ -727,8 +727,6 @@ describe('"BPA environment on Amazon EKS", plan and apply, through the real scaf
       ({ env, portal } = await environmentWithPortal(world, 'e2e-replicas', {
         name: 'replicas',
         staleTimeoutSeconds: 6,
-        // Five each: the ten tasks submitted at once cannot all be claimed by whichever replica polls first.
-        concurrentTasksLimit: 5,
       }));
     });
     afterAll(() => stopEnvironment(env, portal));

@@ -31,8 +31,6 @@ export interface PortalOptions {
   cluster?: LabCluster;
   /** scaffolder.taskRecovery.staleTimeout. */
   staleTimeoutSeconds?: number;
-  /** scaffolder.concurrentTasksLimit of each replica (the scaffolder's default: 10). */
-  concurrentTasksLimit?: number;
   /** bpa.helm.binary, when not the world's helm (a helm that fails once). */
   helmBinary?: string;
   /** Extra app-config, merged over the harness's (shallowly, per top-level key). */
@@ -155,9 +153,6 @@ function portalConfig(
       ],
     },
     scaffolder: {
-      ...(options.concurrentTasksLimit && {
-        concurrentTasksLimit: options.concurrentTasksLimit,
-      }),
       taskRecovery: {
         enabled: true,
         staleTimeout: { seconds: options.staleTimeoutSeconds ?? 10 },
