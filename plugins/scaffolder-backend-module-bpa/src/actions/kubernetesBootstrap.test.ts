@@ -1,19 +1,27 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import {
   CreateSecretCommand,
   PutSecretValueCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { JsonObject } from '@backstage/types';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { REFERENCE_SPEC_INPUT } from '@internal/backstage-plugin-bpa-common';
+import {
+  parseEnvironmentSpec,
+  REFERENCE_SPEC_INPUT,
+  resourceNames,
+} from '@internal/backstage-plugin-bpa-common';
 import {
   connectWithKubeconfig,
+  ecrRegistryLogin,
   generateSelfSignedCertificate,
 } from '@internal/backstage-plugin-bpa-node';
 import {
   capturingLogger,
+  copyBetweenRegistries,
+  startMirrorLab,
   registerNode,
   startKubeApiServer,
   TestKubeApiServer,
@@ -285,6 +293,53 @@ describe('bpa:kubernetes:bootstrap, bpa:database:bootstrap and bpa:helm:release 
       outcome: 'unchanged',
       revision: 1,
     });
+  });
+
+  it("installs the chart the mirror pushed into ECR from the registry ECR's login names (GetAuthorizationToken's proxyEndpoint)", async () => {
+    // A stand-in for the account's ECR holding the chart where bpa:ecr:mirror puts it.
+    const names = resourceNames(parseEnvironmentSpec(REFERENCE_SPEC_INPUT));
+    const lab = await startMirrorLab({
+      accountId: '123456789012',
+      region: 'us-east-1',
+      repositories: ['bpa/bpa-chart'],
+      images: [],
+    });
+    try {
+      await copyBetweenRegistries(
+        { registry: lab.source, reference: 'bpa/bpa-standin:4.0.3-6' },
+        { registry: lab.ecr, reference: 'bpa/bpa-chart:4.0.3-6' },
+      );
+      const asked: string[] = [];
+      const fromEcr = createHelmReleaseAction({
+        connector,
+        helmBinary: testHelmBinary(),
+        ecrLogin: async registry => {
+          asked.push(registry.host);
+          return ecrRegistryLogin(
+            new ECRClient({
+              region: registry.region,
+              credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' },
+            }),
+          );
+        },
+      });
+      // The plan's reference names ECR by its canonical host, which no registry here answers.
+      expect(names.chart).toBe(
+        'oci://123456789012.dkr.ecr.us-east-1.amazonaws.com/bpa/bpa-chart',
+      );
+      const releaseCtx = context({ spec, chartVersion: '4.0.3-6' });
+      await fromEcr.handler(releaseCtx as any);
+      expect(asked).toEqual([names.ecrRegistry]);
+      // helm read the chart from the stand-in: the one installed from the workspace, unchanged.
+      expect(outputsOf(releaseCtx)).toMatchObject({
+        outcome: 'unchanged',
+        revision: 1,
+        chart: 'bpa-standin-4.0.3-6',
+      });
+      expect(lines.join('\n')).not.toContain(lab.ecr.password);
+    } finally {
+      await lab.stop();
+    }
   });
 
   it('never shows a secret value in the task log or the outputs', async () => {
