@@ -55,12 +55,13 @@ step "unit and integration tests"
 CI=true yarn backstage-cli repo test --ci --json --outputFile="$OUT/jest.json" 2>&1 | tee "$OUT/jest.log" | grep -E '^(PASS|FAIL)|●|Tests:' 
 [ "${PIPESTATUS[0]}" = 0 ] || failed_steps+=(jest)
 
-step "end-to-end apply: the real template through the real scaffolder backend processes on PostgreSQL (uninterrupted, killed at every step, two replicas, teardown, faults, secrets scan)"
+step "end-to-end apply: the real template through the real scaffolder backend processes on PostgreSQL (uninterrupted, killed at every step and mid-mirror, two replicas, teardown, faults, a refused user, secrets scan; side by side)"
 # Its own step: it starts backends, a kube-apiserver per scenario and Prism,
 # and its kill timings are best not shared with the other suites' CPU.
 apply_started=$SECONDS
 (cd plugins/bpa-e2e && BPA_E2E_OUT="$OUT/apply-e2e" CI=true yarn backstage-cli package test --ci --json --outputFile="$OUT/jest-apply-e2e.json") 2>&1 \
-  | tee "$OUT/apply-e2e.log" | grep -E '^(PASS|FAIL)|●|Tests:|restart points|^ {2,}(after|inside) |ten tasks|timings|faults:|each retried|^ {4,}[a-zA-Z]+: Error'
+  | tee "$OUT/apply-e2e.log" \
+  | awk '/end-to-end summary/ { s = 1 } s && /^ +at .*\.log \(/ { s = 0 } s || /^(PASS|FAIL)|●|Tests:|^ {4,}[a-zA-Z]+: Error/'
 [ "${PIPESTATUS[0]}" = 0 ] || failed_steps+=(apply-e2e)
 echo "end-to-end apply: $((SECONDS - apply_started)) s"
 

@@ -46,18 +46,24 @@
  *   ({@link Portal}): replicas sharing the database and the entities
  *   directory; `portal.startReplica(name)` → {@link Replica} (`kill()` is
  *   SIGKILL of its process group, helm included; `logFile` is its JSON log).
- * - `signIn(replica)` (E2E_USER's token, an owner-group member), `new Tasks(portal)`: `create`,
+ * - `signIn(replica, user?)` (E2E_USER's token, an owner-group member; OUTSIDER, Sam), `new Tasks(portal)`: `create`,
  *   `retry` (the task page's button), `waitFor`/`waitForEnd`, `events`,
  *   `get` (status, step outputs, checkpoints) — read from the scaffolder's
  *   tables, so they work whichever replicas are up.
  * - `killAtEachPoint({ points: [afterStep(id), insideStep(id, name, /log/,
- *   condition)] })`: kill, recover on a new backend, repeat.
+ *   condition)], nextReplicaName, standbys })`: kill, recovered by a hot
+ *   standby that never ran the task (found by its workspace), repeat.
+ * - `world.registries.ecrProxy` (every push into the ECR stand-in, and
+ *   `hold(/path/)` to stop a copy half way), `world.addImages(images)`.
+ * - `Stages`: scenarios side by side, each test awaiting its stage; the
+ *   summary's timings (wall, backends' start-up and CPU).
  * - Assertions: `creations(world, env)` (every create, put and install, per
  *   resource), `deletions`, `inventory` (what exists, ids normalized),
  *   `secretPasswords`, `catalogSystem`, `liveStatus` / `partsNotOk`.
  *
  * - Faults: `world.aws.server.injectFault` (`afterCall`: the call is done
- *   and only its answer lost), `world.atlas.server.injectFault`,
+ *   and only its answer lost; `replica`: one backend's calls only),
+ *   `world.atlas.server.injectFault` (`groupId`: one project's),
  *   `serveKubeWithFaults(cluster, dir)` (a proxy in front of the
  *   kube-apiserver answering 409/500/503 for matching requests; give the
  *   portal `{ ...cluster, kubeconfigFile }`), `helmFailingOnce(helm, dir)`
@@ -77,7 +83,9 @@ export * from './harness/portal';
 export * from './harness/requests';
 export * from './harness/resources';
 export * from './harness/restarts';
+export * from './harness/registryProxy';
 export * from './harness/secrets';
+export * from './harness/stages';
 export * from './harness/tasks';
 export * from './harness/time';
 export * from './harness/world';

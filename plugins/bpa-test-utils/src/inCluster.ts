@@ -169,8 +169,14 @@ const matches = (
   labels: Record<string, string>,
 ) => Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
 
-/** Runs `reconcile` every 100 ms until stopped; `stop()` rethrows what made it fail. */
-function runController(reconcile: () => Promise<void>): {
+/** How often a fake controller reconciles when not told (ms). */
+const RECONCILE_MS = 100;
+
+/** Runs `reconcile` every `intervalMs` until stopped; `stop()` rethrows what made it fail. */
+function runController(
+  reconcile: () => Promise<void>,
+  intervalMs = RECONCILE_MS,
+): {
   stop(): Promise<void>;
 } {
   let running = true;
@@ -183,7 +189,7 @@ function runController(reconcile: () => Promise<void>): {
         failure = error;
         return;
       }
-      await new Promise(r => setTimeout(r, 100));
+      await new Promise(r => setTimeout(r, intervalMs));
     }
   })();
   return {
@@ -203,6 +209,7 @@ function runController(reconcile: () => Promise<void>): {
 export function startFakeDaemonSetController(
   api: TestKubeApiServer,
   namespace: string,
+  options: { intervalMs?: number } = {},
 ): { stop(): Promise<void> } {
   return runController(async () => {
     const nodes = (await api.request('GET', '/api/v1/nodes')).items;
@@ -235,7 +242,7 @@ export function startFakeDaemonSetController(
         );
       }
     }
-  });
+  }, options.intervalMs);
 }
 
 /**
@@ -246,7 +253,11 @@ export function startFakeDaemonSetController(
 export function startFakeJobController(
   api: TestKubeApiServer,
   namespace: string,
-  options: { outcome: 'Complete' | 'Failed'; nodeName?: string },
+  options: {
+    outcome: 'Complete' | 'Failed';
+    nodeName?: string;
+    intervalMs?: number;
+  },
 ): { stop(): Promise<void>; jobsSeen: string[] } {
   const jobsSeen: string[] = [];
   const controller = runController(async () => {
@@ -307,7 +318,7 @@ export function startFakeJobController(
         'application/merge-patch+json',
       );
     }
-  });
+  }, options.intervalMs);
   return { jobsSeen, stop: controller.stop };
 }
 
@@ -326,6 +337,8 @@ export function startFakeDeploymentController(
     now?: () => number;
     /** While true, no pod becomes ready (a test decides when the rollout ends). */
     held?: () => boolean;
+    /** How often it reconciles (default 100 ms). */
+    intervalMs?: number;
   } = { readyAfterMs: 0 },
 ): { stop(): Promise<void> } {
   const now = options.now ?? Date.now;
@@ -409,5 +422,5 @@ export function startFakeDeploymentController(
         });
       }
     }
-  });
+  }, options.intervalMs);
 }

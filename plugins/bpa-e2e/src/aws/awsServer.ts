@@ -19,6 +19,7 @@ import {
   decode,
   encode,
 } from './wire';
+import { keepIdleConnections } from '../harness/keepAlive';
 
 /** The SDK packages whose clients a backend may call, by client class name. */
 const SDK_PACKAGES: Record<string, Record<string, any>> = {
@@ -60,6 +61,8 @@ export interface AwsFault {
   service?: string;
   /** `DescribeStacks`; every command when absent. */
   command?: string;
+  /** Only calls of this backend (its replica name); every backend's when absent. */
+  replica?: string;
   times: number;
   error: AwsErrorShape;
   /**
@@ -183,7 +186,8 @@ export async function serveSimulatedAws(): Promise<SimulatedAwsServer> {
       f =>
         f.times > 0 &&
         (!f.service || f.service === service) &&
-        (!f.command || f.command === command),
+        (!f.command || f.command === command) &&
+        (!f.replica || f.replica === request.replica),
     );
     if (fault && !fault.afterCall) {
       fault.times -= 1;
@@ -240,6 +244,7 @@ export async function serveSimulatedAws(): Promise<SimulatedAwsServer> {
       }
     });
   });
+  keepIdleConnections(server);
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`,

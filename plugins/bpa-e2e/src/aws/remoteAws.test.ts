@@ -107,6 +107,14 @@ describe('AWS SDK calls of another process, answered by the simulated AWS of thi
   });
 
   it("lets the SDK's own retry strategy retry throttling, 5xx and socket timeouts, and give up after its attempts", async () => {
+    // Another backend's fault: never met by this one.
+    server.injectFault({
+      service: 'CloudFormation',
+      command: 'DescribeStacks',
+      replica: 'another backend',
+      times: 1,
+      error: AWS_ERRORS.throttling(),
+    });
     server.injectFault({
       service: 'CloudFormation',
       command: 'DescribeStacks',
@@ -130,6 +138,9 @@ describe('AWS SDK calls of another process, answered by the simulated AWS of thi
       `run(() => new cfn.CloudFormationClient(options).send(new cfn.DescribeStacksCommand({ StackName: 'probe-network' })).then(o => o.$metadata.attempts))`,
     );
     expect(survived).toEqual({ ok: 4 });
+    expect(server.pendingFaults()).toEqual([
+      expect.objectContaining({ replica: 'another backend', times: 1 }),
+    ]);
 
     server.injectFault({
       service: 'CloudFormation',

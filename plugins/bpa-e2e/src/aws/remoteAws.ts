@@ -69,6 +69,16 @@ export function routeAwsCallsTo(url: string, replica: string): void {
               method: 'POST',
               headers: { 'content-type': 'application/octet-stream' },
               body: encode(request),
+            }).catch(error => {
+              // fetch's own message says only "fetch failed": what failed is its cause.
+              const cause = (error as { cause?: { code?: string } }).cause;
+              throw new Error(
+                `The simulated AWS could not be reached for ${
+                  request.client
+                }.${request.command}: ${(error as Error).message} (${
+                  cause?.code ?? cause
+                })`,
+              );
             });
             if (!response.ok) {
               throw new Error(

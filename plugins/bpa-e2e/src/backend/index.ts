@@ -7,6 +7,7 @@
  * and the BPA live status. Configured by the harness (--config); every AWS
  * SDK call goes to the test process's simulated AWS. Never shipped.
  */
+import { flushCompileCache } from 'node:module';
 import { createBackend } from '@backstage/backend-defaults';
 import { routeAwsCallsTo } from '../aws/remoteAws';
 
@@ -36,4 +37,6 @@ backend.add(import('@internal/backstage-plugin-catalog-backend-module-bpa'));
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@internal/backstage-plugin-scaffolder-backend-module-bpa'));
 backend.add(import('@internal/backstage-plugin-bpa-backend'));
-backend.start();
+// Node writes its compile cache (NODE_COMPILE_CACHE) at exit, which a
+// SIGKILLed backend never reaches: written once every module is loaded.
+backend.start().then(() => flushCompileCache());

@@ -3,6 +3,7 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { generateSelfSignedCertificate } from '@internal/backstage-plugin-bpa-node';
+import { keepIdleConnections } from './keepAlive';
 import { LabCluster } from './world';
 
 /**
@@ -114,6 +115,7 @@ export async function serveKubeWithFaults(
       req.pipe(forwarded);
     },
   );
+  keepIdleConnections(server);
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
   const kubeconfig = fs

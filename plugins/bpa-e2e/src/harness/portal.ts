@@ -14,10 +14,16 @@ export interface Replica {
   pid: number;
   /** Its stdout and stderr (JSON log lines). */
   logFile: string;
+  /** backend.workingDirectory: each task it runs has its workspace here, named by the task's id. */
+  workingDirectory: string;
   /** Resolves when the process has exited, however. */
   exited: Promise<void>;
   /** True until the process exits. */
   alive(): boolean;
+  /** From its spawn until it answered ready, and the CPU it had used by then (seconds). */
+  startup?: { seconds: number; cpuSeconds: number };
+  /** CPU seconds the process used (up to its kill or stop, once it is gone). */
+  cpuSeconds(): number;
   /** SIGKILL to the whole process group (the backend and the helm it runs): no shutdown hooks, as a crashed pod. */
   kill(): Promise<void>;
   /** SIGTERM, then SIGKILL after 20 s. */
@@ -72,6 +78,9 @@ const EXAMPLE_ORG = path.join(PACKAGE_DIR, '..', '..', 'examples', 'org.yaml');
  */
 export const E2E_USER = 'user:default/pat';
 
+/** A member of app-team only, which owns no environment: the policy refuses them an apply. */
+export const OUTSIDER = 'user:default/sam';
+
 /** The last lines of a backend's log, without its access log (the readiness polls). */
 const tail = (file: string, lines = 40) => {
   try {
@@ -86,6 +95,33 @@ const tail = (file: string, lines = 40) => {
     return '(no log)';
   }
 };
+
+/** User and system CPU of a live process, from /proc (0 once it is gone). */
+function processCpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command name, which may hold spaces: utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Node's compile cache (NODE_COMPILE_CACHE) for the backends, kept between
+ * runs: V8's code for the modules every start-up loads, so a backend
+ * starts faster and with less CPU. Keyed by each file's content, so an
+ * edited file is compiled afresh.
+ */
+const COMPILE_CACHE = path.join(
+  PACKAGE_DIR,
+  '..',
+  '..',
+  'node_modules',
+  '.cache',
+  'bpa-e2e-compile-cache',
+);
 
 function exitedOf(child: ChildProcess): Promise<void> {
   return new Promise(resolve => {
@@ -118,7 +154,10 @@ function portalConfig(
     auth: {
       providers: {
         exampleUsers: {
-          users: [{ userEntityRef: E2E_USER, title: 'Pat Platform' }],
+          users: [
+            { userEntityRef: E2E_USER, title: 'Pat Platform' },
+            { userEntityRef: OUTSIDER, title: 'Sam Apps' },
+          ],
           dangerouslyAllowOutsideDevelopment: true,
         },
       },
@@ -256,6 +295,7 @@ export async function startPortal(
           ...env,
           NODE_ENV: 'production',
           LOG_LEVEL: 'info',
+          NODE_COMPILE_CACHE: COMPILE_CACHE,
           BPA_E2E_AWS_URL: world.aws.server.url,
           BPA_E2E_REPLICA: name,
           // Static credentials of the simulated account; nothing leaves this machine.
@@ -277,18 +317,27 @@ export async function startPortal(
         // Already gone.
       }
     };
+    const spawnedAt = Date.now();
+    let cpuAtExit: number | undefined;
+    const lastCpu = () => {
+      cpuAtExit ??= processCpuSeconds(child.pid!);
+    };
     const replica: Replica = {
       name,
       baseUrl,
       pid: child.pid!,
       logFile,
+      workingDirectory: config.backend.workingDirectory,
       exited,
       alive: () => child.exitCode === null && child.signalCode === null,
+      cpuSeconds: () => cpuAtExit ?? processCpuSeconds(child.pid!),
       async kill() {
+        lastCpu();
         signalGroup('SIGKILL');
         await exited;
       },
       async stop() {
+        lastCpu();
         signalGroup('SIGTERM');
         const timer = setTimeout(() => signalGroup('SIGKILL'), 20_000);
         await exited;
@@ -312,7 +361,13 @@ export async function startPortal(
         r => r.ok,
         () => false,
       );
-      if (ready) return replica;
+      if (ready) {
+        replica.startup = {
+          seconds: (Date.now() - spawnedAt) / 1000,
+          cpuSeconds: processCpuSeconds(child.pid!),
+        };
+        return replica;
+      }
       if (Date.now() > deadline) {
         await replica.kill();
         throw new Error(

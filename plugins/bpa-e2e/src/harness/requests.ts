@@ -11,14 +11,17 @@ export const CERTIFICATE_ARN = `arn:aws:acm:${REGION}:${ACCOUNT_ID}:certificate/
  * The "BPA environment on Amazon EKS" form as a user fills it in for an
  * environment under test: name, owner, account, admin CIDR, Atlas project,
  * certificate, the stand-in chart and the registry the mirror copies it
- * and the image from; every other field at its default.
+ * and the images from (the form's default images unless `images`); every
+ * other field at its default.
  */
 export function environmentRequest(
   world: World,
   env: EnvironmentUnderTest,
   mode: 'plan' | 'apply',
+  images?: Array<{ name: string; tag: string }>,
 ): Record<string, unknown> {
   return formValues('bpa-environment', {
+    ...(images && { ecrImages: images }),
     name: env.name,
     owner: 'group:default/platform-team',
     accountId: ACCOUNT_ID,

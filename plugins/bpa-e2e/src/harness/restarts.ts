@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Portal, Replica } from './portal';
 import { TaskEvent, Tasks } from './tasks';
 
@@ -74,19 +76,26 @@ export interface KillRecord {
   step?: string;
   /** Date.now() of the SIGKILL. */
   killedAt: number;
-  /** The backends alive when the task was taken up again (a replica started after the kill among them). */
-  aliveAtRecovery: string[];
+  /** The replica that recovered the task and runs it now: one that had never run it. */
+  recoveredBy: string;
   /** From the SIGKILL until a backend claimed the task again. */
   recoveryMs: number;
 }
 
+const hasWorkspaceOf = (replica: Replica, taskId: string) =>
+  fs.existsSync(path.join(replica.workingDirectory, taskId));
+
 /**
  * Runs a task to the kill points, in order: at each, SIGKILLs the backend
- * running it (its whole process group: helm dies with it, as in a crashed
- * pod), and waits until another backend — started after the previous kill,
- * so it never saw the task — recovers and claims it; a new backend is then
- * started for the next kill. Returns once the last kill has been recovered;
- * throws if the task ends before a point is reached.
+ * running it (its whole process group: helm and skopeo die with it, as in
+ * a crashed pod) and waits until another backend recovers it
+ * (scaffolder.taskRecovery: its stale heartbeat found by one of the
+ * others' recovery passes) and runs it on. Hot standbys: `standbys`
+ * backends that never ran the task are up (or starting) at each kill, and
+ * one more is started after each, so a kill is recovered without waiting
+ * for a cold start; they stay up for the next caller. Returns once the
+ * last kill has been recovered; throws if the task ends before a point is
+ * reached, or if a backend that had already run the task took it up.
  */
 export async function killAtEachPoint(options: {
   portal: Portal;
@@ -95,92 +104,109 @@ export async function killAtEachPoint(options: {
   /** The backend running the task now. */
   running: Replica;
   points: KillPoint[];
-  /** Name of the backend started for the i-th kill. */
-  replicaName: (i: number) => string;
+  /** Names the next backend it starts. */
+  nextReplicaName: () => string;
+  /** Backends up besides the running one at each kill (default 1). */
+  standbys?: number;
   timeoutMs: number;
 }): Promise<KillRecord[]> {
   const { portal, tasks, taskId, points } = options;
+  const standbys = options.standbys ?? 1;
   const records: KillRecord[] = [];
   let running = options.running;
-  let spare: Promise<Replica> | undefined = portal.startReplica(
-    options.replicaName(0),
-  );
-  // Never an unhandled rejection: it is awaited at the next kill.
-  spare.catch(() => undefined);
+  const starting: Array<Promise<Replica>> = [];
+  const startStandby = () => {
+    const replica = portal.startReplica(options.nextReplicaName());
+    // Never an unhandled rejection: awaited before returning.
+    replica.catch(() => undefined);
+    starting.push(replica);
+  };
+  const idle = () =>
+    portal.replicas.filter(r => r !== running && r.alive()).length;
+  for (let n = idle(); n < standbys; n++) startStandby();
   let runStart = 0;
-  try {
-    for (const [i, point] of points.entries()) {
-      const since = runStart;
-      const killed = running;
-      const { lastEventId, step } = await tasks.waitFor(
-        taskId,
-        async (task, events) => {
-          if (['completed', 'failed', 'cancelled'].includes(task.status)) {
-            const failures = events
-              .filter(e => e.body.status === 'failed')
-              .map(e => `${e.body.stepId}: ${e.body.message}`);
-            throw new Error(
-              `The task ended (${task.status}) before kill point "${
-                point.name
-              }"${failures.length ? `:\n${failures.join('\n')}` : ''}`,
-            );
+  for (const [i, point] of points.entries()) {
+    const since = runStart;
+    const killed = running;
+    const { lastEventId, step } = await tasks.waitFor(
+      taskId,
+      async (task, events) => {
+        if (['completed', 'failed', 'cancelled'].includes(task.status)) {
+          const failures = events
+            .filter(e => e.body.status === 'failed')
+            .map(e => `${e.body.stepId}: ${e.body.message}`);
+          throw new Error(
+            `The task ended (${task.status}) before kill point "${
+              point.name
+            }"${failures.length ? `:\n${failures.join('\n')}` : ''}`,
+          );
+        }
+        const run = runView(events.filter(e => e.id > since));
+        return (
+          (await point.reached(run)) && {
+            lastEventId: events.at(-1)?.id ?? 0,
+            step: run.runningStep,
           }
-          const run = runView(events.filter(e => e.id > since));
-          return (
-            (await point.reached(run)) && {
-              lastEventId: events.at(-1)?.id ?? 0,
-              step: run.runningStep,
-            }
-          );
-        },
-        `kill point "${point.name}"`,
-        options.timeoutMs,
+        );
+      },
+      `kill point "${point.name}"`,
+      options.timeoutMs,
+    );
+    if (!hasWorkspaceOf(killed, taskId)) {
+      throw new Error(
+        `Kill point "${point.name}": ${killed.name} is not the backend running the task`,
       );
-      const killedAt = Date.now();
-      await killed.kill();
-      const next: Replica = await spare!;
-      spare =
-        i + 1 < points.length
-          ? portal.startReplica(options.replicaName(i + 1))
-          : undefined;
-      spare?.catch(() => undefined);
-      const recovered = await tasks.waitFor(
-        taskId,
-        (task, events) => {
-          const event = events.find(
-            e => e.id > lastEventId && e.type === 'recovered',
-          );
-          return event && task.status === 'processing' && event;
-        },
-        `a backend to recover the task after the kill "${point.name}"`,
-        options.timeoutMs,
-      );
-      // Until the resumed run is back at work (it skips the completed steps first).
-      await tasks.waitFor(
-        taskId,
-        (_task, events) =>
-          events.some(
-            e => e.id > recovered.id && e.body.status === 'processing',
-          ),
-        `the task to resume after the kill "${point.name}"`,
-        options.timeoutMs,
-      );
-      point.resumed?.();
-      records.push({
-        point: point.name,
-        killed: killed.name,
-        step,
-        killedAt,
-        aliveAtRecovery: portal.replicas
-          .filter(r => r !== killed && r.alive())
-          .map(r => r.name),
-        recoveryMs: Date.now() - killedAt,
-      });
-      runStart = recovered.id;
-      running = next;
     }
-    return records;
-  } finally {
-    if (spare) await spare.then(r => r.kill()).catch(() => undefined);
+    const ranIt = new Set(
+      portal.replicas.filter(r => hasWorkspaceOf(r, taskId)).map(r => r.name),
+    );
+    const killedAt = Date.now();
+    await killed.kill();
+    // For the next kill: the one that recovers this one leaves the standbys.
+    if (i + 1 < points.length) startStandby();
+    const recovered = await tasks.waitFor(
+      taskId,
+      (task, events) => {
+        const event = events.find(
+          e => e.id > lastEventId && e.type === 'recovered',
+        );
+        return event && task.status === 'processing' && event;
+      },
+      `a backend to recover the task after the kill "${point.name}"`,
+      options.timeoutMs,
+    );
+    const recoveryMs = Date.now() - killedAt;
+    // Until the resumed run is back at work (it skips the completed steps first).
+    await tasks.waitFor(
+      taskId,
+      (_task, events) =>
+        events.some(e => e.id > recovered.id && e.body.status === 'processing'),
+      `the task to resume after the kill "${point.name}"`,
+      options.timeoutMs,
+    );
+    // Who took it up: the backend whose working directory has its workspace now.
+    const claimants = portal.replicas.filter(
+      r => r.alive() && hasWorkspaceOf(r, taskId),
+    );
+    if (claimants.length !== 1 || ranIt.has(claimants[0].name)) {
+      throw new Error(
+        `After the kill "${point.name}" the task's workspace is on ${
+          claimants.map(r => r.name).join(', ') || 'no backend'
+        } (backends that had run it before: ${[...ranIt].join(', ')})`,
+      );
+    }
+    point.resumed?.();
+    records.push({
+      point: point.name,
+      killed: killed.name,
+      step,
+      killedAt,
+      recoveredBy: claimants[0].name,
+      recoveryMs,
+    });
+    runStart = recovered.id;
+    running = claimants[0];
   }
+  await Promise.all(starting);
+  return records;
 }

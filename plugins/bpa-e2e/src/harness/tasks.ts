@@ -61,13 +61,14 @@ export function formValues(
 }
 
 /**
- * A signed-in user of a replica: the example users' sign-in as E2E_USER,
- * a user token as the browser holds it. Its ownership comes from the
- * catalog's User entity, so the sign-in waits until the catalog has read
- * the example organisation.
+ * A signed-in user of a replica (E2E_USER unless told): the example users'
+ * sign-in, a user token as the browser holds it. Its ownership comes from
+ * the catalog's User entity, so the sign-in waits until the catalog has
+ * read the example organisation.
  */
 export async function signIn(
   replica: Replica,
+  user = E2E_USER,
   timeoutMs = 120_000,
 ): Promise<string> {
   const deadline = Date.now() + timeoutMs;
@@ -77,7 +78,7 @@ export async function signIn(
       {
         headers: {
           'x-requested-with': 'XMLHttpRequest',
-          [EXAMPLE_USER_HEADER]: E2E_USER,
+          [EXAMPLE_USER_HEADER]: user,
         },
       },
     );
@@ -87,7 +88,7 @@ export async function signIn(
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `Sign-in as ${E2E_USER} on ${replica.name} failed: HTTP ${
+        `Sign-in as ${user} on ${replica.name} failed: HTTP ${
           response.status
         } ${await response.text()}`,
       );
@@ -126,6 +127,12 @@ async function call(
  * outlive every replica).
  */
 export class Tasks {
+  /** Each task's events read so far, with when each was first read. */
+  private readonly eventsRead = new Map<
+    string,
+    Array<{ event: TaskEvent; readAt: number }>
+  >();
+
   constructor(private readonly portal: Portal) {}
 
   /** POST /api/scaffolder/v2/tasks: the template run with these form values. */
@@ -182,21 +189,40 @@ export class Tasks {
     };
   }
 
-  async events(id: string, afterId = 0): Promise<TaskEvent[]> {
+  /**
+   * The task's events, in order. Read incrementally: the rows after those
+   * read more than two seconds ago (a step's log lines are inserted side by
+   * side, so one with a lower id may become visible after a higher one).
+   */
+  async events(id: string): Promise<TaskEvent[]> {
+    const now = Date.now();
+    const known = this.eventsRead.get(id) ?? [];
+    const settled = known.filter(k => k.readAt < now - 2000).at(-1);
     const { rows } = await this.portal.scaffolderDb.query(
       'SELECT id, event_type, body, created_at FROM task_events WHERE task_id = $1 AND id > $2 ORDER BY id',
-      [id, afterId],
+      [id, settled?.event.id ?? 0],
     );
-    return rows.map(r => ({
-      id: Number(r.id),
-      type: r.event_type,
-      body: typeof r.body === 'string' ? JSON.parse(r.body) : r.body,
-      createdAt: new Date(r.created_at),
-    }));
+    const ids = new Set(known.map(k => k.event.id));
+    const merged = [
+      ...known,
+      ...rows
+        .filter(r => !ids.has(Number(r.id)))
+        .map(r => ({
+          event: {
+            id: Number(r.id),
+            type: r.event_type,
+            body: typeof r.body === 'string' ? JSON.parse(r.body) : r.body,
+            createdAt: new Date(r.created_at),
+          },
+          readAt: now,
+        })),
+    ].sort((a, b) => a.event.id - b.event.id);
+    this.eventsRead.set(id, merged);
+    return merged.map(k => k.event);
   }
 
   /**
-   * Polls the task's tables (every 50 ms) until `until` says so, then
+   * Polls the task's tables (every 100 ms) until `until` says so, then
    * returns what it said; fails after `timeoutMs` with the task's status
    * and its last log lines.
    */
@@ -231,7 +257,7 @@ export class Tasks {
             .join('\n')}`,
         );
       }
-      await new Promise(r => setTimeout(r, 50));
+      await new Promise(r => setTimeout(r, 100));
     }
   }
 

@@ -13,9 +13,13 @@ export class TimeScale {
     return Math.round(minutes * this.msPerMinute);
   }
 
-  /** A real-world interval of `seconds`, as the backends should wait it. */
+  /**
+   * A real-world poll interval of `seconds`, as the backends should wait
+   * it: scaled, but never under a quarter of a second (polling a lab
+   * cluster faster only takes CPU from the other processes).
+   */
   seconds(seconds: number): number {
-    return (seconds * this.msPerMinute) / 60_000;
+    return Math.max((seconds * this.msPerMinute) / 60_000, 0.25);
   }
 }
 

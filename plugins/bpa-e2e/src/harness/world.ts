@@ -29,10 +29,12 @@ import {
   startMirrorLab,
   startPostgres,
   startPrism,
+  simulateEcr,
   testHelmBinary,
   testSkopeoBinary,
 } from '@internal/backstage-plugin-bpa-test-utils';
 import { SimulatedAwsServer, serveSimulatedAws } from '../aws/awsServer';
+import { RegistryProxy, startRegistryProxy } from './registryProxy';
 import { SIMULATED_MINUTES, TimeScale } from './time';
 
 export const ACCOUNT_ID = '123456789012';
@@ -75,9 +77,13 @@ export interface World {
    * The source registry the apply's mirror step copies from (the image
    * `ecr.images` names and the stand-in chart, behind a login), and the
    * registry standing in for the account's ECR behind the simulated ECR
-   * API; `chart` is the request's `bpa.chart` in the source.
+   * API, reached through `ecrProxy` (GetAuthorizationToken's
+   * proxyEndpoint: `ecr.host` is the proxy's); `chart` is the request's
+   * `bpa.chart` in the source.
    */
-  registries: MirrorLab;
+  registries: MirrorLab & { ecrProxy: RegistryProxy };
+  /** Pushes more images into the source registry, and makes their ECR repositories (as the registry stack would). */
+  addImages(images: Array<{ name: string; tag: string }>): Promise<void>;
   helmBinary: string;
   skopeoBinary: string;
   /** A directory for this world's files, removed by stop(). */
@@ -217,6 +223,17 @@ export async function startWorld(
     stops.push(() => registries.stop());
     stops.push(() => prism.stop());
     stops.push(() => postgres.stop());
+    // ECR's API names the proxy as its registry: every push and pull goes through it.
+    const ecrProxy = await startRegistryProxy(registries.ecr.url);
+    stops.push(() => ecrProxy.close());
+    registries.ecrApi.restore();
+    const ecrApi = simulateEcr({
+      registry: { ...registries.ecr, host: ecrProxy.host, url: ecrProxy.url },
+      accountId: ACCOUNT_ID,
+      region: REGION,
+      repositories: environmentRepositories(request),
+    });
+    stops.push(() => ecrApi.restore());
 
     return {
       time,
@@ -227,7 +244,25 @@ export async function startWorld(
         server: awsServer,
       },
       atlas: { project: projectAtlas, server: atlasServer, prism },
-      registries,
+      registries: {
+        ...registries,
+        ecr: { ...registries.ecr, host: ecrProxy.host, url: ecrProxy.url },
+        ecrApi,
+        ecrProxy,
+      },
+      async addImages(images) {
+        for (const image of images) {
+          await registries.addImage(image.name, image.tag);
+        }
+        ecrApi.createRepositories(
+          environmentRepositories(
+            parseEnvironmentSpec({
+              ...REFERENCE_SPEC_INPUT,
+              ecr: { images },
+            }),
+          ),
+        );
+      },
       helmBinary,
       skopeoBinary: testSkopeoBinary(),
       dir,
@@ -257,14 +292,20 @@ export async function startWorld(
               'kubernetes.io/os': 'linux',
             });
           }
+          // Polling the API server, four clusters at once: every half second, not every 100 ms, leaves the CPU to the backends.
+          const intervalMs = 500;
           controllers.push(
-            startFakeDaemonSetController(api, BPA_SYSTEM_NAMESPACE),
+            startFakeDaemonSetController(api, BPA_SYSTEM_NAMESPACE, {
+              intervalMs,
+            }),
             startFakeJobController(api, BPA_SYSTEM_NAMESPACE, {
               outcome: 'Complete',
+              intervalMs,
             }),
             startFakeDeploymentController(api, BPA_NAMESPACE, {
               readyAfterMs: time.minutes(minutes.rollout),
               held: () => rolloutHeld,
+              intervalMs,
             }),
           );
           const kubeconfigFile = path.join(

@@ -19,6 +19,8 @@ export interface AtlasExchange {
 export interface AtlasFault {
   /** Which calls: an operation id (`getGroupCluster`), or every one when absent. */
   operationId?: string;
+  /** Only calls in this project (the path's group id); every project's when absent. */
+  groupId?: string;
   times: number;
   status: number;
   /** Seconds, as Atlas sends it with 429 and 503. */
@@ -399,7 +401,11 @@ export async function startAtlasServer(
         return;
       }
       const fault = faults.find(
-        f => f.times > 0 && (!f.operationId || f.operationId === operationId),
+        f =>
+          f.times > 0 &&
+          (!f.operationId || f.operationId === operationId) &&
+          (!f.groupId ||
+            url.pathname.startsWith(`/api/atlas/v2/groups/${f.groupId}/`)),
       );
       if (fault) {
         fault.times -= 1;
