@@ -550,8 +550,9 @@ describe('in-cluster bootstrap against a real kube-apiserver', () => {
     // The real reference resolution, against a simulated Secrets Manager and stack outputs.
     const secretsManager = simulateSecretsManager();
     const cloudFormation = mockClient(CloudFormationClient);
-    const masterArn =
-      'arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf';
+    // RDS's managed secret: Secrets Manager holds it by name; the stack output gives its ARN.
+    const masterSecretName = 'rds!db-0a1b2c3d';
+    const masterArn = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${masterSecretName}-AbCdEf`;
     const outputs: Record<string, Record<string, string>> = {
       'bpa-demo-network': {
         PodSubnetIds: 'subnet-0a1,subnet-0b2,subnet-0c3',
@@ -595,7 +596,7 @@ describe('in-cluster bootstrap against a real kube-apiserver', () => {
     const before = fakePassword();
     const rotated = fakePassword();
     secretsManager.secrets.set(
-      masterArn,
+      masterSecretName,
       JSON.stringify({ username: 'bpa_master', password: before }),
     );
     // Each step resolves its references afresh, as each action does.
@@ -651,7 +652,7 @@ describe('in-cluster bootstrap against a real kube-apiserver', () => {
 
       // RDS rotates the master password; then the task is retried from the start.
       secretsManager.secrets.set(
-        masterArn,
+        masterSecretName,
         JSON.stringify({ username: 'bpa_master', password: rotated }),
       );
       await withDaemonSetController(() => bootstrapCluster(step(values())));
