@@ -49,21 +49,35 @@ for (const report of [jest, applyE2e]) {
       t => t.status === 'failed',
     );
     for (const t of failedTests) {
-      failures.push(`  ${where} › ${t.fullName}`, ...firstLines(t.failureMessages.join('\n')));
+      failures.push(
+        `  ${where} › ${t.fullName}`,
+        ...firstLines(t.failureMessages.join('\n')),
+      );
     }
     if (!failedTests.length && file.status === 'failed') {
-      failures.push(`  ${where} (the file failed to run)`, ...firstLines(file.message));
+      failures.push(
+        `  ${where} (the file failed to run)`,
+        ...firstLines(file.message),
+      );
     }
   }
 }
 const specs = suite => [
-  ...(suite.specs ?? []).map(spec => ({ ...spec, file: spec.file ?? suite.file })),
+  ...(suite.specs ?? []).map(spec => ({
+    ...spec,
+    file: spec.file ?? suite.file,
+  })),
   ...(suite.suites ?? []).flatMap(specs),
 ];
 for (const spec of (e2e?.suites ?? []).flatMap(specs)) {
   if (spec.ok) continue;
-  const errors = spec.tests.flatMap(t => t.results.flatMap(r => r.errors ?? []));
-  failures.push(`  ${spec.file} › ${spec.title}`, ...firstLines(errors.map(e => e.message).join('\n')));
+  const errors = spec.tests.flatMap(t =>
+    t.results.flatMap(r => r.errors ?? []),
+  );
+  failures.push(
+    `  ${spec.file} › ${spec.title}`,
+    ...firstLines(errors.map(e => e.message).join('\n')),
+  );
 }
 if (failures.length) console.log(['', 'failed tests:', ...failures].join('\n'));
 

@@ -239,9 +239,16 @@ export async function terminateAtlasCluster(
   const name = resourceNames(spec).atlasCluster;
   const cluster = await atlas.getCluster(groupId, name);
   const deleteKey = `atlas-cluster-delete-${groupId}-${name}`;
+  // Recorded before the DELETE is sent: a backend killed after Atlas took
+  // the DELETE but before the deletion's own checkpoint was written leaves
+  // this one, so the resumed run still knows the cluster was this task's to delete.
+  const intentKey = `atlas-cluster-delete-intent-${groupId}-${name}`;
   if (!cluster) {
     // A run resumed after a restart finds gone the cluster its first run deleted: still terminated by this task.
-    if (await ctx.checkpoint(deleteKey, async () => false)) {
+    if (
+      (await ctx.checkpoint(deleteKey, async () => false)) ||
+      (await ctx.checkpoint(intentKey, async () => false))
+    ) {
       ctx.logger.info(`Atlas cluster ${name} is deleted`);
       return true;
     }
@@ -264,6 +271,7 @@ export async function terminateAtlasCluster(
         },
       );
     }
+    await ctx.checkpoint(intentKey, async () => true);
     await ctx.checkpoint(deleteKey, async () => {
       ctx.logger.warn(
         `Terminating Atlas cluster ${name} in project ${groupId}: its backup snapshots are retained in Atlas until deleted there`,

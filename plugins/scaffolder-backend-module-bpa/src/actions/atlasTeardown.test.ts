@@ -112,6 +112,32 @@ describe('bpa:atlas:teardown', () => {
     expect(resumed.outputs.clusterTerminated).toBe(true);
   });
 
+  it('still says it terminated the cluster when killed after Atlas took the DELETE but before the step recorded it', async () => {
+    const { atlas, options } = await provisioned();
+    const action = createAtlasTeardownAction(options);
+    const first = await runAction(action, { spec, terminateCluster: true });
+    expect(atlas.count('deleteCluster')).toBe(1);
+    // The backend died between Atlas's answer and the deletion's
+    // checkpoint: only the checkpoints recorded before it were kept (a
+    // task's are in the order they were recorded).
+    const keys = [...first.checkpoints.keys()];
+    const deletion = keys.findIndex(k =>
+      /^atlas-cluster-delete-(?!intent-)/.test(k),
+    );
+    expect(deletion).toBeGreaterThan(0);
+    const recorded = new Map([...first.checkpoints].slice(0, deletion));
+    const resumed = await runAction(
+      action,
+      { spec, terminateCluster: true },
+      { checkpoints: recorded },
+    );
+    expect(resumed.error).toBeUndefined();
+    expect(atlas.count('deleteCluster')).toBe(1);
+    expect(resumed.outputs.clusterTerminated).toBe(true);
+    expect(resumed.outputs.clusterOutcome).toBe('terminated');
+    expect(resumed.lines.join('\n')).not.toContain('nothing to terminate');
+  });
+
   it('terminates the cluster when the request says atlas.terminateOnTeardown', async () => {
     const request = {
       ...spec,
