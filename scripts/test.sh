@@ -20,19 +20,53 @@ passed_steps=()
 step_report=()
 step_name="" step_start=0 step_cpu=0
 children_cpu() { local s; read -ra s < "/proc/$$/stat"; echo $((s[15] + s[16])); }
-# The background end-to-end apply's CPU reaches this shell's children
-# times when bash reaps it, in whichever step is running then: that step
-# gives it back (the apply has a line of its own).
-bg_ticks_seen=0 e2e_pid=""
+report_line() { # wall seconds, CPU ticks, name
+  step_report+=("$(printf '%5d s wall %5d s CPU  load %-5s %s' "$1" $(($2 / $(getconf CLK_TCK))) \
+    "$(cut -d' ' -f1 /proc/loadavg)" "$3")")
+}
+# Lanes: suites run in the background beside the steps. A lane's CPU
+# reaches this shell's children times when bash reaps it, in whichever step
+# is running then: that step gives it back (a lane has a line of its own).
+declare -A lane_pid=() lane_counted=()
+lane() { # name, function: runs it in the background, its output in $OUT/<name>.log
+  local name=$1 fn=$2
+  (
+    started=$SECONDS
+    "$fn" > "$OUT/$name.log" 2>&1
+    status=$?
+    read -ra s < "/proc/$BASHPID/stat"
+    # Exit status, CPU in clock ticks (its children's, all reaped by now), wall seconds.
+    echo "$status $((s[15] + s[16])) $((SECONDS - started))" > "$OUT/$name.status"
+  ) &
+  lane_pid[$name]=$!
+}
+reaped_lane_ticks() {
+  local name status ticks wall sum=0
+  for name in "${!lane_pid[@]}"; do
+    [ -n "${lane_counted[$name]:-}" ] && continue
+    [ -f "$OUT/$name.status" ] && ! kill -0 "${lane_pid[$name]}" 2>/dev/null || continue
+    read -r status ticks wall < "$OUT/$name.status" && sum=$((sum + ticks))
+    lane_counted[$name]=1
+  done
+  echo "$sum"
+}
+# Waits for a lane; prints its log (through a filter, if given) and its
+# time line; returns its exit status.
+end_lane() { # name, title, [filter command...]
+  local name=$1 title=$2 status=1 ticks=0 wall=0
+  shift 2
+  wait "${lane_pid[$name]}"
+  read -r status ticks wall < "$OUT/$name.status" 2>/dev/null
+  if [ $# -gt 0 ]; then "$@" < "$OUT/$name.log"; else cat "$OUT/$name.log"; fi
+  reaped_lane_ticks > /dev/null
+  report_line "$wall" "$ticks" "$title"
+  return "$status"
+}
 end_step() {
-  local ticks bg=0 status ran
-  ticks=$(getconf CLK_TCK)
-  if [ "$bg_ticks_seen" = 0 ] && [ -f "$OUT/apply-e2e.status" ] && ! kill -0 "$e2e_pid" 2>/dev/null; then
-    read -r status ran < "$OUT/apply-e2e.status" && bg=$ran bg_ticks_seen=1
-  fi
+  local bg
+  bg=$(reaped_lane_ticks)
   [ -n "$step_name" ] || return 0
-  step_report+=("$(printf '%5d s wall %5d s CPU  load %-5s %s' $((SECONDS - step_start)) \
-    $(( ($(children_cpu) - step_cpu - bg) / ticks )) "$(cut -d' ' -f1 /proc/loadavg)" "$step_name")")
+  report_line $((SECONDS - step_start)) $(($(children_cpu) - step_cpu - bg)) "$step_name"
   step_name=""
 }
 step() {
@@ -49,9 +83,23 @@ fi
 step "Kubernetes API server and etcd for the in-cluster tests (built once, then cached)"
 if ! bash scripts/kube-apiserver.sh; then failed_steps+=(kube-apiserver); fi
 
+# The end-to-end apply runs in a lane from here. Its first minutes (four
+# scenarios side by side) use both cores; then only the killed apply and
+# its teardown are left, mostly waiting (on the scaffolder's 10 s recovery
+# pass after each kill, on held resources), and the harness says so with a
+# marker file: the unit tests start then, and the browser and smoke tests
+# in a lane of their own, beside both. The kill points wait for states,
+# not for times. Each lane's output is printed, whole, once it ends.
+e2e_apply() {
+  cd plugins/bpa-e2e && BPA_E2E_OUT="$OUT/apply-e2e" CI=true \
+    yarn backstage-cli package test --ci --json --outputFile="$OUT/jest-apply-e2e.json"
+}
+lane apply-e2e e2e_apply
+e2e_started=$SECONDS
+
 # Side by side: tsc is one single-threaded process, so on two cores the lint
 # runs in the time it would have waited. tsc's output follows the lint's.
-step "type check and lint (Backstage's ESLint rules, every package)"
+step "type check and lint (Backstage's ESLint rules, every package; the end-to-end apply's first part beside them)"
 yarn tsc > "$OUT/tsc.log" 2>&1 &
 tsc_pid=$!
 if ! yarn backstage-cli repo lint; then failed_steps+=(lint); fi
@@ -59,50 +107,38 @@ wait "$tsc_pid"; tsc_status=$?
 cat "$OUT/tsc.log"
 [ "$tsc_status" = 0 ] || failed_steps+=(tsc)
 
-# The end-to-end apply runs in the background from here. Its first minutes
-# (four scenarios side by side) use both cores; then only the killed apply
-# and its teardown are left, mostly waiting (on the scaffolder's 10 s
-# recovery pass after each kill, on held resources) — the harness says so
-# with a marker file, and the unit tests, the browser test and the smoke
-# test run beside that rest. Its kill points wait for states, not times.
-# Its output is printed, whole, once it ends.
-step "end-to-end apply, its first part alone (the real template through the real scaffolder backend processes on PostgreSQL: uninterrupted, killed at every step and mid-mirror, two replicas, teardown, faults, a refused user, secrets scan; side by side)"
-e2e_started=$SECONDS
-(
-  cd plugins/bpa-e2e
-  BPA_E2E_OUT="$OUT/apply-e2e" CI=true yarn backstage-cli package test --ci --json --outputFile="$OUT/jest-apply-e2e.json" > "$OUT/apply-e2e.log" 2>&1
-  status=$?
-  read -ra s < "/proc/$BASHPID/stat"
-  # Its exit status and its CPU in clock ticks (its children's, all reaped by now).
-  echo "$status $((s[15] + s[16]))" > "$OUT/apply-e2e.status"
-) &
-e2e_pid=$!
-while [ ! -f "$OUT/apply-e2e/only-restarts-left" ] && kill -0 "$e2e_pid" 2>/dev/null \
+step "end-to-end apply, its first part (the real template through the real scaffolder backend processes on PostgreSQL: uninterrupted, killed at every step and mid-mirror, two replicas, teardown, faults, a refused user, secrets scan; side by side)"
+while [ ! -f "$OUT/apply-e2e/only-restarts-left" ] && kill -0 "${lane_pid[apply-e2e]}" 2>/dev/null \
   && [ $((SECONDS - e2e_started)) -lt 900 ]; do sleep 2; done
 echo "the other scenarios are done after $((SECONDS - e2e_started)) s; the killed apply goes on in the background"
 
-step "unit and integration tests"
+browser_and_smoke() {
+  echo "==> browser test (portal + Playwright + Chromium)"
+  bash scripts/e2e.sh "$OUT"
+  echo $? > "$OUT/browser.rc"
+  echo; echo "==> production configuration smoke test (backend on a real PostgreSQL)"
+  bash scripts/smoke-production.sh "$OUT"
+  echo $? > "$OUT/smoke.rc"
+}
+lane browser-smoke browser_and_smoke
+
+step "unit and integration tests (the browser and smoke tests, and the end-to-end apply's rest, beside them)"
 CI=true yarn backstage-cli repo test --ci --json --outputFile="$OUT/jest.json" 2>&1 | tee "$OUT/jest.log" | grep -E '^(PASS|FAIL)|●|Tests:' 
 [ "${PIPESTATUS[0]}" = 0 ] || failed_steps+=(jest)
 
-step "browser test (portal + Playwright + Chromium)"
-bash scripts/e2e.sh "$OUT"
-[ $? = 0 ] || failed_steps+=(e2e)
-
-step "production configuration smoke test (backend on a real PostgreSQL)"
-if bash scripts/smoke-production.sh "$OUT"; then passed_steps+=(smoke); else failed_steps+=(smoke); fi
+step "browser test, then the production configuration smoke test (waited for; their output)"
+step_name=""
+end_lane browser-smoke "browser test, then production smoke test (from the end-to-end marker)"
+[ "$(cat "$OUT/browser.rc" 2>/dev/null)" = 0 ] || failed_steps+=(e2e)
+if [ "$(cat "$OUT/smoke.rc" 2>/dev/null)" = 0 ]; then passed_steps+=(smoke); else failed_steps+=(smoke); fi
 
 step "end-to-end apply, the rest (waited for; its output)"
-wait "$e2e_pid"
-read -r e2e_status e2e_ticks < "$OUT/apply-e2e.status" 2>/dev/null || e2e_status=1 e2e_ticks=0
-awk '/end-to-end summary/ { s = 1 } s && /^ +at .*\.log \(/ { s = 0 } s || /^(PASS|FAIL)|●|Tests:|^ {4,}[a-zA-Z]+: Error/' "$OUT/apply-e2e.log"
-[ "$e2e_status" = 0 ] || failed_steps+=(apply-e2e)
-bg_ticks_seen=1
-# Its own line in the time report: from its start, its own CPU (the
-# background job's), not this waiting step's.
 step_name=""
-step_report+=("$(printf '%5d s wall %5d s CPU  load %-5s %s' $((SECONDS - e2e_started)) $((e2e_ticks / $(getconf CLK_TCK))) \
-  "$(cut -d' ' -f1 /proc/loadavg)" "end-to-end apply, from its start to its end (the lines between overlap it)")")
+e2e_summary() {
+  awk '/end-to-end summary/ { s = 1 } s && /^ +at .*\.log \(/ { s = 0 } s || /^(PASS|FAIL)|●|Tests:|^ {4,}[a-zA-Z]+: Error/'
+}
+end_lane apply-e2e "end-to-end apply, from its start to its end (the lines above overlap it)" e2e_summary \
+  || failed_steps+=(apply-e2e)
 
 step "benchmark: plan"
 yarn node scripts/bench-plan.js || failed_steps+=(bench-plan)
