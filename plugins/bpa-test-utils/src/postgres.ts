@@ -158,8 +158,15 @@ function failure(what: string, result: Run, logFile?: string): Error {
   );
 }
 
-/** Starts a fresh PostgreSQL server; call `stop()` when done. */
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * Starts a fresh PostgreSQL server; call `stop()` when done.
+ * `maxConnections` is its max_connections (PostgreSQL's default, 100, when
+ * not given): a test running many backends at once, each with a pool per
+ * plugin database, needs more.
+ */
+export async function startPostgres(
+  options: { maxConnections?: number } = {},
+): Promise<TestPostgres> {
   const binDir = findServerBinaries();
   const psqlBin = findPsql(binDir);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bpa-pg-'));
@@ -208,6 +215,9 @@ export async function startPostgres(): Promise<TestPostgres> {
           // hiding whether the SQL under test asks for md5 itself.
           `password_encryption = 'scram-sha-256'`,
           'fsync = off',
+          ...(options.maxConnections
+            ? [`max_connections = ${options.maxConnections}`]
+            : []),
           '',
         ].join('\n'),
       );

@@ -209,7 +209,10 @@ export async function startWorld(
     // The request's defaults: the environments under test differ by name, not in their repositories.
     const request = parseEnvironmentSpec(REFERENCE_SPEC_INPUT);
     const [postgres, prism, registries] = await Promise.all([
-      startPostgres(),
+      // Up to ten backends at once (four portals, three hot standbys), each
+      // with a pool per plugin database: PostgreSQL's default of 100
+      // connections ran out ("sorry, too many clients already").
+      startPostgres({ maxConnections: 500 }),
       // Prism takes 11 s to read the spec on an idle machine, minutes on a busy one.
       startPrism(undefined, 300_000, atlasServer.baseUrl),
       startMirrorLab({
