@@ -2,7 +2,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Config } from '@backstage/config';
-import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
+import { awsCredentialsManagerFromConfig } from '../aws/clients';
 
 /** The AWS clients the Atlas steps use, for one account and region. */
 export interface AtlasAwsClients {
@@ -25,7 +25,7 @@ export type AtlasAwsClientFactory = (target: {
 export function atlasAwsClientFactoryFromConfig(
   config: Config,
 ): AtlasAwsClientFactory {
-  const credentialsManager = DefaultAwsCredentialsManager.fromConfig(config);
+  const credentialsManager = awsCredentialsManagerFromConfig(config);
   return async ({ accountId, region }) => {
     const { sdkCredentialProvider: credentials } =
       await credentialsManager.getCredentialProvider({ accountId });

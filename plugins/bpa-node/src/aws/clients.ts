@@ -108,6 +108,38 @@ export class AwsCredentialsMissingError extends Error {
   }
 }
 
+const credentialsManagers = new WeakMap<Config, AwsCredentialsManager>();
+
+/**
+ * The portal's AWS credentials from app-config (`aws.accounts`,
+ * `aws.mainAccount`, `aws.accountDefaults`, else the SDK's default chain):
+ * one manager per configuration, so every client factory shares its cached
+ * credentials and assumed roles; an account without usable credentials
+ * fails with AwsCredentialsMissingError, saying what to configure.
+ */
+export function awsCredentialsManagerFromConfig(
+  config: Config,
+): AwsCredentialsManager {
+  let manager = credentialsManagers.get(config);
+  if (!manager) {
+    const inner = DefaultAwsCredentialsManager.fromConfig(config);
+    manager = {
+      async getCredentialProvider(opts) {
+        try {
+          return await inner.getCredentialProvider(opts);
+        } catch (error) {
+          throw new AwsCredentialsMissingError(
+            opts?.accountId ?? '(the main account)',
+            error,
+          );
+        }
+      },
+    };
+    credentialsManagers.set(config, manager);
+  }
+  return manager;
+}
+
 export function createAwsClientFactory(
   options: AwsClientFactoryOptions,
 ): AwsClientFactory {
@@ -119,6 +151,7 @@ export function createAwsClientFactory(
           accountId: target.accountId,
         });
       } catch (error) {
+        if (error instanceof AwsCredentialsMissingError) throw error;
         throw new AwsCredentialsMissingError(target.accountId, error);
       }
       const common = {
@@ -155,6 +188,6 @@ export function awsClientFactoryFromConfig(
 ): AwsClientFactory {
   return createAwsClientFactory({
     ...options,
-    credentialsManager: DefaultAwsCredentialsManager.fromConfig(config),
+    credentialsManager: awsCredentialsManagerFromConfig(config),
   });
 }

@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Config } from '@backstage/config';
-import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
+import { awsCredentialsManagerFromConfig } from '../aws/clients';
 import { ecrClientFor, ecrRegistryLogin, RegistryLogin } from '../ecr/registry';
 import { createKubernetesConnector, KubernetesConnector } from './connection';
 import {
@@ -35,7 +35,7 @@ export interface InClusterServices {
  * instead of EKS) and `bpa.helm.binary`.
  */
 export function inClusterServicesFromConfig(config: Config): InClusterServices {
-  const credentialsManager = DefaultAwsCredentialsManager.fromConfig(config);
+  const credentialsManager = awsCredentialsManagerFromConfig(config);
   return {
     connector: createKubernetesConnector({
       credentialsManager,

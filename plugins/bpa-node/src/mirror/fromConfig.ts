@@ -1,7 +1,7 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Config } from '@backstage/config';
-import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
+import { awsCredentialsManagerFromConfig } from '../aws/clients';
 import { ecrClientFor } from '../ecr/registry';
 import { RegistryAccess } from './skopeo';
 
@@ -40,7 +40,7 @@ export function mirrorRegistriesFromConfig(config: Config): RegistryAccess[] {
  * `bpa.mirror.registries`.
  */
 export function mirrorServicesFromConfig(config: Config): MirrorServices {
-  const credentialsManager = DefaultAwsCredentialsManager.fromConfig(config);
+  const credentialsManager = awsCredentialsManagerFromConfig(config);
   return {
     skopeoBinary: config.getOptionalString('bpa.skopeo.binary'),
     registries: mirrorRegistriesFromConfig(config),
