@@ -89,8 +89,9 @@ if ! bash scripts/kube-apiserver.sh; then failed_steps+=(kube-apiserver); fi
 # pass after each kill, on held resources), and the harness says so with a
 # marker file: the unit tests start then, and the browser and smoke tests
 # and the apply benchmark in a lane of their own, beside both. The plan and
-# live-status benchmarks, whose figures are times, run last, alone. The kill points wait for states,
-# not for times. Each lane's output is printed, whole, once it ends.
+# live-status benchmarks, whose figures are times, run last, alone. The
+# kill points wait for states, not for times. Each lane's output is
+# printed, whole, once it ends.
 e2e_apply() {
   cd plugins/bpa-e2e && BPA_E2E_OUT="$OUT/apply-e2e" CI=true \
     yarn backstage-cli package test --ci --json --outputFile="$OUT/jest-apply-e2e.json"
