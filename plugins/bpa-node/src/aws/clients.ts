@@ -108,6 +108,29 @@ export class AwsCredentialsMissingError extends Error {
   }
 }
 
+/**
+ * The manager, with its failures to find credentials for an account turned
+ * into AwsCredentialsMissingError, saying what to configure (once, when
+ * the manager is itself one of these).
+ */
+function withCredentialsMissingError(
+  manager: AwsCredentialsManager,
+): AwsCredentialsManager {
+  return {
+    async getCredentialProvider(opts) {
+      try {
+        return await manager.getCredentialProvider(opts);
+      } catch (error) {
+        if (error instanceof AwsCredentialsMissingError) throw error;
+        throw new AwsCredentialsMissingError(
+          opts?.accountId ?? '(the main account)',
+          error,
+        );
+      }
+    },
+  };
+}
+
 const credentialsManagers = new WeakMap<Config, AwsCredentialsManager>();
 
 /**
@@ -122,19 +145,9 @@ export function awsCredentialsManagerFromConfig(
 ): AwsCredentialsManager {
   let manager = credentialsManagers.get(config);
   if (!manager) {
-    const inner = DefaultAwsCredentialsManager.fromConfig(config);
-    manager = {
-      async getCredentialProvider(opts) {
-        try {
-          return await inner.getCredentialProvider(opts);
-        } catch (error) {
-          throw new AwsCredentialsMissingError(
-            opts?.accountId ?? '(the main account)',
-            error,
-          );
-        }
-      },
-    };
+    manager = withCredentialsMissingError(
+      DefaultAwsCredentialsManager.fromConfig(config),
+    );
     credentialsManagers.set(config, manager);
   }
   return manager;
@@ -143,17 +156,14 @@ export function awsCredentialsManagerFromConfig(
 export function createAwsClientFactory(
   options: AwsClientFactoryOptions,
 ): AwsClientFactory {
+  const credentialsManager = withCredentialsMissingError(
+    options.credentialsManager,
+  );
   return {
     async forTarget(target) {
-      let provider;
-      try {
-        provider = await options.credentialsManager.getCredentialProvider({
-          accountId: target.accountId,
-        });
-      } catch (error) {
-        if (error instanceof AwsCredentialsMissingError) throw error;
-        throw new AwsCredentialsMissingError(target.accountId, error);
-      }
+      const provider = await credentialsManager.getCredentialProvider({
+        accountId: target.accountId,
+      });
       const common = {
         region: target.region,
         credentials: provider.sdkCredentialProvider,
